@@ -1,0 +1,1 @@
+"""The Vault API: thin routes grouped per resource."""

@@ -1,0 +1,100 @@
+"""Who is calling: an application's backend, identified by its API key.
+
+The key arrives in ``Authorization`` as ``Bearer <key>`` or bare (older generated SDKs send
+it bare). Verified keys are kept in memory for ``api_key_cache_seconds`` so the hot path
+costs one HMAC, not a query; a rotated-out key therefore stops working on every instance
+within that many seconds of its expiry.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from vaultline.clock import now_ms
+from vaultline.errors import BadRequest, Unauthorized
+from vaultline.runtime import Runtime
+from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
+from vaultline.store.applications import Application, get_application
+
+APP_ID_HEADER = "x-apideck-app-id"
+CONSUMER_ID_HEADER = "x-apideck-consumer-id"
+_MAX_CACHED_KEYS = 10_000
+_PLACEHOLDERS = {"", "null", "undefined", "none"}
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class _CachedKey:
+    checked_at: float
+    key: ApiKeyRecord
+    application: Application
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def api_key_from(authorization: str | None) -> str:
+    if authorization is None or not authorization.strip():
+        raise Unauthorized(
+            "Missing API key", detail="Send your API key in the Authorization header: 'Authorization: Bearer <api key>'"
+        )
+    value = authorization.strip()
+    scheme, _, rest = value.partition(" ")
+    if scheme.lower() == "bearer":
+        value = rest.strip()
+    if value.lower() in _PLACEHOLDERS:
+        raise Unauthorized("Missing API key", detail="The Authorization header holds no key (was a variable unset?)")
+    return value
+
+
+async def authenticate_application(request: Request) -> Application:
+    runtime = runtime_of(request)
+    api_key = api_key_from(request.headers.get("authorization"))
+    key_hash = hash_api_key(runtime.api_key_hash_key, api_key)
+    cache: dict[str, _CachedKey] = request.app.state.api_key_cache
+    cached = cache.get(key_hash)
+    if cached is None or time.monotonic() - cached.checked_at > runtime.settings.api_key_cache_seconds:
+        cached = await _load_key(runtime, key_hash)
+        if len(cache) >= _MAX_CACHED_KEYS:
+            cache.clear()
+        cache[key_hash] = cached
+    if not cached.key.is_active(now_ms()):
+        raise Unauthorized("This API key has been rotated out", detail="Use the application's current API key.")
+    claimed_app = request.headers.get(APP_ID_HEADER)
+    if claimed_app is not None and claimed_app.strip() and claimed_app.strip() != cached.application.id:
+        raise Unauthorized(
+            "The API key does not belong to this application",
+            detail=f"Check the {APP_ID_HEADER} header: it must be the id of the application that owns the key.",
+        )
+    return cached.application
+
+
+async def _load_key(runtime: Runtime, key_hash: str) -> _CachedKey:
+    async with runtime.engine.connect() as connection:
+        key = await find_api_key(connection, key_hash=key_hash)
+        application = await get_application(connection, application_id=key.application_id) if key else None
+    if key is None or application is None:
+        raise Unauthorized("Invalid API key", detail="The API key is not known to this Vaultline server.")
+    return _CachedKey(time.monotonic(), key, application)
+
+
+def consumer_id_from(request: Request) -> str:
+    raw = request.headers.get(CONSUMER_ID_HEADER)
+    if raw is None or raw.strip().lower() in _PLACEHOLDERS:
+        raise BadRequest(
+            f"Missing {CONSUMER_ID_HEADER} header",
+            detail="Name the consumer (your customer's id in your system) in the x-apideck-consumer-id header.",
+        )
+    return validate_consumer_id(raw.strip())
+
+
+def validate_consumer_id(consumer_id: str) -> str:
+    if len(consumer_id) > 255 or _CONTROL_CHARS.search(consumer_id):
+        raise BadRequest("A consumer id is at most 255 characters, without control characters")
+    return consumer_id

@@ -1,0 +1,61 @@
+"""Reading a JSON request body into a model, with errors a developer can act on."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from vaultline.errors import BadRequest, UnsupportedMediaType
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def is_json_content_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+async def read_json_body(request: Request, model: type[M], *, required: bool) -> M | None:
+    """Parse and validate the body. An empty body is ``None`` (or a 400 when ``required``);
+    a body without Content-Type is read as JSON, since some clients omit it."""
+    body = await request.body()
+    if not body.strip():
+        if required:
+            raise BadRequest("This request needs a JSON body")
+        return None
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not is_json_content_type(content_type):
+        media_type = content_type.split(";")[0]
+        raise UnsupportedMediaType(
+            f"Content-Type {media_type!r} is not supported; send JSON with Content-Type: application/json"
+        )
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise bad_request_from(exc) from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def bad_request_from(exc: ValidationError) -> BadRequest:
+    problems: list[dict[str, Any]] = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = _location(error["loc"])
+        if error["type"] == "extra_forbidden":
+            text = f"Unknown key '{where}'"
+        elif error["type"] == "json_invalid":
+            text = f"Malformed JSON: {error.get('ctx', {}).get('error', 'could not parse the body')}"
+        elif error["type"] == "model_type" and not error["loc"]:
+            text = "The body must be a JSON object"
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+            text = f"{where}: {message}"
+        problems.append({"location": where, "message": text})
+    summary = (
+        problems[0]["message"] if len(problems) == 1 else f"{problems[0]['message']} (and {len(problems) - 1} more)"
+    )
+    return BadRequest(summary, detail={"errors": problems})

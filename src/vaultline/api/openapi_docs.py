@@ -1,0 +1,75 @@
+"""Pieces of the OpenAPI document that FastAPI cannot infer, because the hot routes read
+their headers and body themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from vaultline.api.schemas import ErrorBody
+from vaultline.api.session_request import SessionRequest
+
+CONSUMER_HEADER: dict[str, Any] = {
+    "name": "x-apideck-consumer-id",
+    "in": "header",
+    "required": True,
+    "description": "Your id for the consumer (your customer); the consumer is created if new.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+SESSION_BODY: dict[str, Any] = {
+    "required": False,
+    "description": "Consumer metadata, redirect URI, settings and theme; every field optional.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}},
+}
+
+_ERROR_DESCRIPTIONS = {
+    400: "Bad request: malformed JSON, an unknown key or an invalid value",
+    401: "Missing, invalid or rotated-out API key",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Already exists",
+    413: "Body larger than 64 KB",
+    415: "Body is not JSON",
+    422: "Well-formed but unacceptable (e.g. redirect_uri outside the allowlist)",
+}
+
+
+def documented_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {
+        code: {"description": _ERROR_DESCRIPTIONS[code], "content": {"application/json": {"schema": schema}}}
+        for code in codes
+    }
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Add the hand-declared schemas and the API-key security scheme to the generated document."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        session_schema = SessionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(session_schema.pop("$defs", {}))
+        schemas["Session"] = session_schema
+        schemas["Error"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        document["components"]["securitySchemes"] = {
+            "apiKey": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Your application's API key, as `Bearer <key>` or bare.",
+            }
+        }
+        for path, operations in document["paths"].items():
+            if path.startswith("/vault/"):
+                for operation in operations.values():
+                    operation.setdefault("security", [{"apiKey": []}])
+        app.openapi_schema = document
+        return document
+
+    app.openapi = build  # type: ignore[method-assign]

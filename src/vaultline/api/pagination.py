@@ -1,0 +1,54 @@
+"""Cursor pagination in Apideck's shape: ``meta.cursors`` and ``links``.
+
+Cursors are opaque to clients (base64url of our own position marker) and validated on the
+way back in: a forged or stale cursor is a 400, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from starlette.datastructures import URL
+from starlette.requests import Request
+
+from vaultline.errors import BadRequest
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+
+def encode_cursor(position: str) -> str:
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise BadRequest("Invalid cursor", detail="Use a cursor from meta.cursors of a previous page.") from None
+
+
+def page_meta(
+    request: Request, *, public_url: str, items: int, current: str | None, next_cursor: str | None
+) -> dict[str, Any]:
+    """``meta`` and ``links`` for a page, spread into ``ok(...)``. Links use the public URL,
+    not the Host header, so they are right behind a proxy."""
+    here = request.url.remove_query_params("cursor")
+    if current:
+        here = here.include_query_params(cursor=current)
+
+    def link(url: URL) -> str:
+        return public_url + url.path + (f"?{url.query}" if url.query else "")
+
+    return {
+        "meta": {"items_on_page": items, "cursors": {"previous": None, "current": current, "next": next_cursor}},
+        "links": {
+            "previous": None,
+            "current": link(here),
+            "next": link(here.include_query_params(cursor=next_cursor)) if next_cursor else None,
+        },
+    }

@@ -1,0 +1,105 @@
+"""The ASGI application: ``create_app(settings)`` wires routes, middleware, error handling
+and a lifespan that opens the runtime. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from vaultline import __version__
+from vaultline.api import consumers, sessions, well_known
+from vaultline.api.openapi_docs import install_openapi
+from vaultline.api.responses import PRIVATE, JSONResponse
+from vaultline.config import Settings
+from vaultline.errors import BadRequest, VaultError, error_for_status
+from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
+from vaultline.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Vaultline: a self-hostable integration Vault speaking Apideck Vault's wire format.
+
+Authenticate with your application's API key in `Authorization` (`Bearer <key>` or bare) and
+its id in `x-apideck-app-id`. Every error is JSON: `{status_code, error, type_name, message, detail, ref}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await Runtime.open(settings)
+        app.state.runtime = runtime
+        app.state.api_key_cache = {}
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(
+        title="Vaultline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.include_router(sessions.router)
+    app.include_router(consumers.router)
+    app.include_router(well_known.router)
+    install_openapi(app)
+    _install_error_handlers(app, settings.public_url)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestContextMiddleware, log_requests=settings.access_log)
+    return app
+
+
+def _install_error_handlers(app: FastAPI, public_url: str) -> None:
+    def _error_response(error: VaultError) -> Response:
+        headers = {**PRIVATE, **error.headers}
+        return JSONResponse(error.to_body(public_url), status_code=error.status_code, headers=headers)
+
+    async def on_vault_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, VaultError)
+        return _error_response(exc)
+
+    async def on_http_exception(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = exc.detail if isinstance(exc.detail, str) else None
+        error = error_for_status(exc.status_code, message)
+        if exc.headers:
+            error.headers.update(exc.headers)
+        return _error_response(error)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = [
+            {"location": ".".join(str(p) for p in err["loc"]), "message": str(err["msg"])} for err in exc.errors()
+        ]
+        first = problems[0] if problems else {"location": "request", "message": "invalid"}
+        return _error_response(BadRequest(f"{first['location']}: {first['message']}", detail={"errors": problems}))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error(
+            "unhandled error on %s %s (rid=%s)",
+            request.method,
+            redact_path(request.url.path),
+            request.scope.get("state", {}).get("request_id"),
+            exc_info=exc,
+        )
+        return _error_response(VaultError())
+
+    app.add_exception_handler(VaultError, on_vault_error)
+    app.add_exception_handler(HTTPException, on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,1 @@
+"""The `vaultline` command line."""

@@ -1,0 +1,70 @@
+"""Vaultline's one settings object, read from ``VAULTLINE_*`` environment variables.
+
+Validated once at start-up; everything else receives a ``Settings`` instance instead of
+reading the environment itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The longest session a caller may ask for. Signing keys live at least this long after
+# they stop signing, so every token they signed can still be verified.
+MAX_SESSION_SECONDS = 7 * 24 * 3600
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VAULTLINE_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path(".vaultline")
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL for production; unset means the embedded SQLite file.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="base64url of 32 random bytes; generated into the data dir on SQLite only.",
+    )
+    public_url: str = "http://127.0.0.1:8000"
+    # How often every instance re-reads the signing key ring, so `vaultline keys rotate`
+    # reaches running servers within a few seconds.
+    key_refresh_seconds: float = 2.0
+    # How long a verified API key is trusted from memory before the database is asked again.
+    api_key_cache_seconds: float = 5.0
+    access_log: bool = True
+    auto_migrate: bool = True
+    db_pool_size: int = 10
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("VAULTLINE_PUBLIC_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def backend(self) -> Literal["sqlite", "postgresql"]:
+        if self.database_url and self.database_url.startswith(("postgres://", "postgresql")):
+            return "postgresql"
+        return "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "vaultline.db"
+
+    @property
+    def async_database_url(self) -> str:
+        """The SQLAlchemy URL with the async driver this backend uses."""
+        url = self.database_url
+        if url is None:
+            return f"sqlite+aiosqlite:///{self.sqlite_path}"
+        if url.startswith("sqlite:"):
+            return "sqlite+aiosqlite:" + url.removeprefix("sqlite:")
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+        return url

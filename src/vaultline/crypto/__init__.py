@@ -1,0 +1,1 @@
+"""Encryption at rest: the master key and envelope encryption under it."""

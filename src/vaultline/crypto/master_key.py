@@ -1,0 +1,95 @@
+"""The master key that encrypts every secret Vaultline stores.
+
+It comes from ``VAULTLINE_MASTER_KEY`` (base64url of 32 bytes; several comma-separated keys
+mean "seal with the first, open with any", which is how a master key is rotated), or — on
+the embedded SQLite default only — from a file generated once in the data directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaultline.config import Settings
+
+MASTER_KEY_FILE = "master.key"
+
+
+class ConfigError(Exception):
+    """Start-up refused: the message tells the operator what to set."""
+
+
+@dataclass(frozen=True, repr=False)
+class MasterKey:
+    key_id: str
+    material: bytes
+
+    def __repr__(self) -> str:  # never show key material in logs or tracebacks
+        return f"MasterKey(key_id={self.key_id!r})"
+
+    @classmethod
+    def from_text(cls, text: str) -> MasterKey:
+        text = text.strip()
+        try:
+            material = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except ValueError as exc:
+            raise ConfigError("VAULTLINE_MASTER_KEY is not valid base64url") from exc
+        if len(material) != 32:
+            raise ConfigError(
+                f"VAULTLINE_MASTER_KEY must decode to 32 bytes, got {len(material)}; "
+                "generate one with: vaultline keys generate-master"
+            )
+        key_id = "mk_" + hashlib.sha256(b"vaultline-master-key-id|" + material).hexdigest()[:16]
+        return cls(key_id=key_id, material=material)
+
+
+@dataclass(frozen=True)
+class MasterKeyRing:
+    """The current master key (seals) plus older ones still accepted for opening."""
+
+    current: MasterKey
+    previous: tuple[MasterKey, ...] = ()
+
+    def find(self, key_id: str) -> MasterKey | None:
+        for key in (self.current, *self.previous):
+            if key.key_id == key_id:
+                return key
+        return None
+
+
+def generate_master_key_text() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def load_master_keys(settings: Settings) -> MasterKeyRing:
+    if settings.master_key is not None:
+        texts = [t for t in settings.master_key.get_secret_value().split(",") if t.strip()]
+        if not texts:
+            raise ConfigError("VAULTLINE_MASTER_KEY is set but empty")
+        keys = [MasterKey.from_text(t) for t in texts]
+        return MasterKeyRing(current=keys[0], previous=tuple(keys[1:]))
+    if settings.backend == "postgresql":
+        raise ConfigError(
+            "Refusing to start on PostgreSQL without VAULTLINE_MASTER_KEY: a generated key "
+            "would live on one machine only and every other instance could not read the "
+            "secrets it encrypts. Generate one with `vaultline keys generate-master`, keep "
+            "it in your secret manager and set VAULTLINE_MASTER_KEY on every instance."
+        )
+    return MasterKeyRing(current=MasterKey.from_text(_read_or_create_key_file(settings.data_dir)))
+
+
+def _read_or_create_key_file(data_dir: Path) -> str:
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = data_dir / MASTER_KEY_FILE
+    try:
+        # O_EXCL: two processes starting at once must not both write a key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(generate_master_key_text())
+    return path.read_text()

@@ -1,0 +1,71 @@
+"""Opening the database: the async engine, SQLite pragmas, and migrations to head."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from vaultline.config import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    if settings.backend == "sqlite":
+        if settings.database_url is None:
+            # Owner-only: the directory holds the database and, by default, the master key.
+            settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        engine = create_async_engine(settings.async_database_url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the CLI, other workers) run while the server writes; NORMAL sync is
+    # durable across application crashes and only risks the last commit on power loss.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _is_at_head(connection: Connection) -> bool:
+    script = ScriptDirectory.from_config(_alembic_config(connection))
+    current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(script.get_heads())
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    async with engine.connect() as connection:
+        return await connection.run_sync(_is_at_head)

@@ -1,0 +1,103 @@
+"""The tables, in SQLAlchemy Core. Times are epoch milliseconds (BigInteger) so SQLite and
+PostgreSQL store and compare them identically.
+
+Changing a table here needs a matching Alembic revision in ``db/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("redirect_origins", JSON, nullable=False),
+    Column("embed_origins", JSON, nullable=False),
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    # HMAC-SHA256 of the key under a server secret; the key itself is never stored.
+    Column("key_hash", String(64), nullable=False, unique=True),
+    # The first characters of the key, so an operator can tell keys apart in `apps list`.
+    Column("display_prefix", String(32), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=True),
+)
+Index("ix_api_keys_application_id", api_keys.c.application_id)
+
+consumers = Table(
+    "consumers",
+    metadata,
+    # Surrogate key: gives cursor pagination a stable, monotonic order.
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("custom_settings", JSON, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("modified_at", BigInteger, nullable=False),
+    UniqueConstraint("application_id", "consumer_id", name="uq_consumers_application_consumer"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the token's jti
+    Column("application_id", String(64), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("kid", String(64), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("redirect_uri", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+)
+Index("ix_sessions_app_consumer_created", sessions.c.application_id, sessions.c.consumer_id, sessions.c.created_at)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(128), nullable=False),  # base64url raw Ed25519 public key
+    Column("private_key_sealed", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value_sealed", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

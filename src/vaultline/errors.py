@@ -1,0 +1,139 @@
+"""The one exception tree of the server, and how it becomes Apideck's JSON error body.
+
+Every error a client can cause is a ``VaultError`` subclass carrying its HTTP status and a
+stable ``type_name``; ``error_body`` renders the wire shape
+``{status_code, error, type_name, message, detail, ref}``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+ERRORS_DOC_PATH = "/docs/errors"
+
+
+class VaultError(Exception):
+    status_code: ClassVar[int] = 500
+    type_name: ClassVar[str] = "InternalServerError"
+    default_message: ClassVar[str] = "Something went wrong on our side"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: str | dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.detail = detail
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    def to_body(self, public_url: str = "") -> dict[str, Any]:
+        return error_body(self.status_code, self.type_name, self.message, self.detail, public_url=public_url)
+
+
+class BadRequest(VaultError):
+    status_code = 400
+    type_name = "RequestValidationError"
+    default_message = "Invalid request"
+
+
+class Unauthorized(VaultError):
+    status_code = 401
+    type_name = "UnauthorizedError"
+    default_message = "Unauthorized request"
+
+
+class Forbidden(VaultError):
+    status_code = 403
+    type_name = "ForbiddenError"
+    default_message = "This action is not allowed"
+
+
+class NotFound(VaultError):
+    status_code = 404
+    type_name = "EntityNotFoundError"
+    default_message = "Not found"
+
+
+class MethodNotAllowed(VaultError):
+    status_code = 405
+    type_name = "MethodNotAllowedError"
+    default_message = "Method not allowed"
+
+
+class Conflict(VaultError):
+    status_code = 409
+    type_name = "ConflictError"
+    default_message = "The resource already exists"
+
+
+class PayloadTooLarge(VaultError):
+    status_code = 413
+    type_name = "PayloadTooLargeError"
+    default_message = "Request body too large"
+
+
+class UnsupportedMediaType(VaultError):
+    status_code = 415
+    type_name = "UnsupportedMediaTypeError"
+    default_message = "Send the request body as JSON with Content-Type: application/json"
+
+
+class Unprocessable(VaultError):
+    status_code = 422
+    type_name = "InvalidStateError"
+    default_message = "Unprocessable request"
+
+
+class ServiceUnavailable(VaultError):
+    status_code = 503
+    type_name = "ServiceUnavailableError"
+    default_message = "Service temporarily unavailable"
+
+
+def error_body(
+    status_code: int,
+    type_name: str,
+    message: str,
+    detail: str | dict[str, Any] | None = None,
+    *,
+    public_url: str = "",
+) -> dict[str, Any]:
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        phrase = "Error"
+    return {
+        "status_code": status_code,
+        "error": phrase,
+        "type_name": type_name,
+        "message": message,
+        "detail": detail if detail is not None else message,
+        "ref": f"{public_url}{ERRORS_DOC_PATH}#{type_name.lower()}",
+    }
+
+
+_TYPE_BY_STATUS: dict[int, type[VaultError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        Conflict,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        Unprocessable,
+        ServiceUnavailable,
+    )
+}
+
+
+def error_for_status(status_code: int, message: str | None = None) -> VaultError:
+    """The VaultError matching an HTTP status raised by the framework itself (404, 405…)."""
+    fallback = BadRequest if 400 <= status_code < 500 else VaultError
+    return _TYPE_BY_STATUS.get(status_code, fallback)(message)

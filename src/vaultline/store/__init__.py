@@ -1,0 +1,1 @@
+"""Data access, one module per aggregate; keyword-only async functions on a connection."""

@@ -1,0 +1,141 @@
+"""Consumers: an application's own customers, identified by the id the application chose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.clock import now_ms
+from vaultline.db.schema import consumers
+from vaultline.store.dialect import insert_for
+from vaultline.store.sessions import revoke_consumer_sessions
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    pk: int
+    application_id: str
+    consumer_id: str
+    metadata: dict[str, Any]
+    created_at: int
+    modified_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerUpsert:
+    """What minting a session writes about its consumer. ``metadata=None`` keeps what is stored."""
+
+    application_id: str
+    consumer_id: str
+    metadata: dict[str, Any] | None
+    custom_settings: dict[str, Any] | None
+    at_ms: int
+
+
+class ConsumerExists(Exception):
+    pass
+
+
+def _from_row(row: Row[Any]) -> Consumer:
+    return Consumer(row.pk, row.application_id, row.consumer_id, row.metadata or {}, row.created_at, row.modified_at)
+
+
+async def upsert_consumers(connection: AsyncConnection, upserts: list[ConsumerUpsert]) -> None:
+    """Create missing consumers and replace the metadata of those given new metadata."""
+    latest: dict[tuple[str, str], ConsumerUpsert] = {}
+    for item in upserts:  # one row per consumer: PostgreSQL refuses to touch a row twice
+        latest[(item.application_id, item.consumer_id)] = item
+    with_metadata = [u for u in latest.values() if u.metadata is not None or u.custom_settings is not None]
+    without = [u for u in latest.values() if u.metadata is None and u.custom_settings is None]
+    keys = ["application_id", "consumer_id"]
+    if with_metadata:
+        stmt = insert_for(connection, consumers)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                "metadata": stmt.excluded.metadata,
+                "custom_settings": stmt.excluded.custom_settings,
+                "modified_at": stmt.excluded.modified_at,
+            },
+        )
+        await connection.execute(stmt, [_insert_values(u) for u in with_metadata])
+    if without:
+        stmt = insert_for(connection, consumers).on_conflict_do_nothing(index_elements=keys)
+        await connection.execute(stmt, [_insert_values(u) for u in without])
+
+
+def _insert_values(item: ConsumerUpsert) -> dict[str, Any]:
+    return {
+        "application_id": item.application_id,
+        "consumer_id": item.consumer_id,
+        "metadata": item.metadata or {},
+        "custom_settings": item.custom_settings,
+        "created_at": item.at_ms,
+        "modified_at": item.at_ms,
+    }
+
+
+async def create_consumer(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, metadata: dict[str, Any]
+) -> Consumer:
+    at = now_ms()
+    try:
+        async with connection.begin_nested():
+            await connection.execute(
+                consumers.insert().values(
+                    application_id=application_id,
+                    consumer_id=consumer_id,
+                    metadata=metadata,
+                    created_at=at,
+                    modified_at=at,
+                )
+            )
+    except IntegrityError as exc:
+        raise ConsumerExists(consumer_id) from exc
+    consumer = await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
+    assert consumer is not None
+    return consumer
+
+
+async def get_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> Consumer | None:
+    query = select(consumers).where(
+        consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id
+    )
+    row = (await connection.execute(query)).first()
+    return _from_row(row) if row else None
+
+
+async def list_consumers(
+    connection: AsyncConnection, *, application_id: str, after_pk: int | None, limit: int
+) -> tuple[list[Consumer], int | None]:
+    """A page of consumers in creation order, and the pk to continue after (None at the end)."""
+    query = select(consumers).where(consumers.c.application_id == application_id)
+    if after_pk is not None:
+        query = query.where(consumers.c.pk > after_pk)
+    rows = (await connection.execute(query.order_by(consumers.c.pk).limit(limit + 1))).all()
+    page = [_from_row(row) for row in rows[:limit]]
+    return page, (page[-1].pk if len(rows) > limit else None)
+
+
+async def update_consumer_metadata(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, metadata: dict[str, Any]
+) -> Consumer | None:
+    await connection.execute(
+        update(consumers)
+        .where(consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id)
+        .values(metadata=metadata, modified_at=now_ms())
+    )
+    return await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
+
+
+async def delete_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> bool:
+    """Delete the consumer and revoke every session it holds, in the caller's transaction."""
+    result = await connection.execute(
+        delete(consumers).where(consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id)
+    )
+    await revoke_consumer_sessions(connection, application_id=application_id, consumer_id=consumer_id)
+    return bool(result.rowcount)

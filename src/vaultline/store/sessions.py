@@ -1,0 +1,118 @@
+"""Session records: one row per minted token (id = the token's jti), for listing and revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Row, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.clock import now_ms
+from vaultline.db.schema import sessions
+
+SessionState = Literal["active", "expired", "revoked"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    id: str
+    application_id: str
+    consumer_id: str
+    kid: str
+    settings: dict[str, Any]
+    redirect_uri: str | None
+    created_at: int
+    expires_at: int
+    revoked_at: int | None = None
+
+    def state(self, at_ms: int) -> SessionState:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.expires_at > at_ms else "expired"
+
+
+def _from_row(row: Row[Any]) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        application_id=row.application_id,
+        consumer_id=row.consumer_id,
+        kid=row.kid,
+        settings=row.settings,
+        redirect_uri=row.redirect_uri,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def insert_sessions(connection: AsyncConnection, records: list[SessionRecord]) -> None:
+    await connection.execute(
+        sessions.insert(),
+        [
+            {
+                "id": r.id,
+                "application_id": r.application_id,
+                "consumer_id": r.consumer_id,
+                "kid": r.kid,
+                "settings": r.settings,
+                "redirect_uri": r.redirect_uri,
+                "created_at": r.created_at,
+                "expires_at": r.expires_at,
+                "revoked_at": None,
+            }
+            for r in records
+        ],
+    )
+
+
+async def get_session(connection: AsyncConnection, *, session_id: str) -> SessionRecord | None:
+    row = (await connection.execute(select(sessions).where(sessions.c.id == session_id))).first()
+    return _from_row(row) if row else None
+
+
+async def list_sessions(
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    before: tuple[int, str] | None,
+    limit: int,
+) -> tuple[list[SessionRecord], tuple[int, str] | None]:
+    """Newest first; ``before`` is the (created_at, id) of the last row of the previous page."""
+    query = select(sessions).where(sessions.c.application_id == application_id, sessions.c.consumer_id == consumer_id)
+    if before is not None:
+        query = query.where(tuple_(sessions.c.created_at, sessions.c.id) < tuple_(*before))
+    query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(limit + 1)
+    rows = (await connection.execute(query)).all()
+    page = [_from_row(row) for row in rows[:limit]]
+    cursor = (page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return page, cursor
+
+
+async def revoke_session(connection: AsyncConnection, *, application_id: str, session_id: str) -> SessionRecord | None:
+    """Revoke (idempotently) and return the session, or None when the application has no such session."""
+    await connection.execute(
+        update(sessions)
+        .where(
+            sessions.c.id == session_id,
+            sessions.c.application_id == application_id,
+            sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now_ms())
+    )
+    record = await get_session(connection, session_id=session_id)
+    return record if record and record.application_id == application_id else None
+
+
+async def revoke_consumer_sessions(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> int:
+    result = await connection.execute(
+        update(sessions)
+        .where(
+            sessions.c.application_id == application_id,
+            sessions.c.consumer_id == consumer_id,
+            sessions.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now_ms())
+    )
+    return int(result.rowcount)

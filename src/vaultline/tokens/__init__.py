@@ -1,0 +1,1 @@
+"""Session tokens: the Ed25519 key ring, minting and verification."""

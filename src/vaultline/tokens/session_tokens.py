@@ -1,0 +1,88 @@
+"""Minting and verifying session JWTs (EdDSA over Ed25519, ``kid`` in the header).
+
+Verification checks signature and every registered claim in one ``jwt.decode`` call and
+never hands out unverified claims. Each way a token can be bad is its own subclass of
+``SessionTokenError`` (a 401), so the Hosted Vault can tell the consumer which it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import jwt
+
+from vaultline.errors import Unauthorized
+from vaultline.store.signing_keys import ALGORITHM
+from vaultline.tokens.keyring import KeyRing
+
+SESSION_AUDIENCE = "vaultline-session"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "jti", "iat", "nbf", "exp", "application_id", "consumer_id"]
+# Tolerated clock difference between the instance that minted and the one that verifies.
+LEEWAY_SECONDS = 5
+
+
+class SessionTokenError(Unauthorized):
+    reason: ClassVar[str] = "invalid"
+    default_message = "Invalid session token"
+
+
+class SessionTokenExpired(SessionTokenError):
+    reason = "expired"
+    default_message = "This session has expired"
+
+
+class SessionTokenNotYetValid(SessionTokenError):
+    reason = "not_yet_valid"
+    default_message = "This session is not valid yet"
+
+
+class SessionTokenRevoked(SessionTokenError):
+    reason = "revoked"
+    default_message = "This session has been revoked"
+
+
+class UnknownSigningKey(SessionTokenError):
+    default_message = "Session token signed by an unknown key"
+
+
+def mint_session_token(keyring: KeyRing, claims: dict[str, Any]) -> tuple[str, str]:
+    """Sign ``claims`` with the current key; returns (token, kid)."""
+    key = keyring.signing_key
+    return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid}), key.kid
+
+
+def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as exc:
+        raise SessionTokenError(detail="The session token is malformed") from exc
+    public_key = keyring.public_key(kid) if isinstance(kid, str) else None
+    if public_key is None:
+        raise UnknownSigningKey()
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            public_key,
+            algorithms=[ALGORITHM],
+            audience=SESSION_AUDIENCE,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise SessionTokenExpired() from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise SessionTokenNotYetValid() from exc
+    except jwt.PyJWTError as exc:
+        raise SessionTokenError(detail=str(exc)) from exc
+    return claims
+
+
+async def verify_session_token_refreshing(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
+    """As ``verify_session_token``, re-reading the key ring once if the kid is not known yet
+    (another instance may have rotated a second ago)."""
+    try:
+        return verify_session_token(keyring, token, issuer=issuer)
+    except UnknownSigningKey:
+        await keyring.reload_for_unknown_kid()
+        return verify_session_token(keyring, token, issuer=issuer)

@@ -1,0 +1,69 @@
+"""Fixtures: the real app on real SQLite and real PostgreSQL, in-process and over a socket.
+
+Every test that takes ``settings`` (directly or through ``app``/``client``/``tenant``) runs
+once per backend. Without PostgreSQL those runs skip locally, but fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.support.postgres import PostgresDatabase, postgres_database
+from tests.support.tenants import Tenant, create_tenant
+from vaultline.app import create_app
+from vaultline.config import Settings
+
+TEST_MASTER_KEY = "uQ0Yp1fH1iS6yMb9oE0d9k6x1z4b7c2e5a8d3f6g9h0"
+PUBLIC_URL = "http://vault.test"
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[PostgresDatabase | None]:
+    with postgres_database() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_database: PostgresDatabase | None
+) -> Iterator[Settings]:
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path / "data", public_url=PUBLIC_URL, access_log=False)
+        return
+    if pg_database is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI=true requires the PostgreSQL runs")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 (set CI=true to make this a failure)")
+    pg_database.truncate_all()
+    yield Settings(
+        database_url=pg_database.url,
+        master_key=TEST_MASTER_KEY,
+        data_dir=tmp_path / "data",
+        public_url=PUBLIC_URL,
+        access_log=False,
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
+
+
+@pytest.fixture
+async def tenant(app: FastAPI) -> Tenant:
+    return await create_tenant(app, name="Acme SaaS")
