@@ -19,6 +19,7 @@ from vaultline.errors import BadRequest, Unauthorized
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
 from vaultline.store.applications import Application, get_application
+from vaultline.tokens.session_verification import VerifiedSession, verify_session
 
 APP_ID_HEADER = "x-apideck-app-id"
 CONSUMER_ID_HEADER = "x-apideck-consumer-id"
@@ -98,3 +99,20 @@ def validate_consumer_id(consumer_id: str) -> str:
     if len(consumer_id) > 255 or _CONTROL_CHARS.search(consumer_id):
         raise BadRequest("A consumer id is at most 255 characters, without control characters")
     return consumer_id
+
+
+async def authenticate_session(request: Request) -> VerifiedSession:
+    """A consumer's browser calling with its session token: ``Authorization: Bearer <jwt>``
+    and the ids in ``x-apideck-app-id`` / ``x-apideck-consumer-id``, which must be the token's.
+    Any mismatch is a 401 (with ``status_code`` in the body, which browser clients read)."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or token.lower() in _PLACEHOLDERS:
+        raise Unauthorized("Missing session token", detail="Send 'Authorization: Bearer <session token>'.")
+    session = await verify_session(runtime_of(request), token)
+    for header, expected in ((APP_ID_HEADER, session.application_id), (CONSUMER_ID_HEADER, session.consumer_id)):
+        claimed = request.headers.get(header)
+        if claimed is not None and claimed.strip() != expected:
+            raise Unauthorized(f"The {header} header does not match the session token")
+    return session

@@ -6,15 +6,12 @@ import argparse
 import json
 from typing import Any
 
+from vaultline.cli.errors import CommandError
 from vaultline.clock import iso_from_ms
 from vaultline.config import Settings
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import add_api_key, rotate_api_key
 from vaultline.store.applications import InvalidOrigin, create_application, get_application, list_applications
-
-
-class CommandError(Exception):
-    """A user mistake: printed as one line, exit status 1."""
 
 
 async def create(settings: Settings, args: argparse.Namespace) -> int:

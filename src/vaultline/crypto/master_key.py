@@ -37,7 +37,9 @@ class MasterKey:
         try:
             material = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         except ValueError as exc:
-            raise ConfigError("VAULTLINE_MASTER_KEY is not valid base64url") from exc
+            raise ConfigError(
+                "VAULTLINE_MASTER_KEY must be base64url of 32 bytes; generate one with: vaultline keys generate-master"
+            ) from exc
         if len(material) != 32:
             raise ConfigError(
                 f"VAULTLINE_MASTER_KEY must decode to 32 bytes, got {len(material)}; "

@@ -1,0 +1,45 @@
+"""Verifying a session on use: the signature and claims, then the session record — so a
+revoked session (or one whose consumer was deleted) stops working at once, on every instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vaultline.runtime import Runtime
+from vaultline.store.sessions import SessionRecord, get_session
+from vaultline.tokens.session_tokens import SessionTokenError, SessionTokenRevoked, verify_session_token_refreshing
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedSession:
+    claims: dict[str, Any]
+    record: SessionRecord
+
+    @property
+    def application_id(self) -> str:
+        return self.record.application_id
+
+    @property
+    def consumer_id(self) -> str:
+        return self.record.consumer_id
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = self.claims["settings"]
+        return settings
+
+
+async def verify_session(runtime: Runtime, token: str) -> VerifiedSession:
+    claims = await verify_session_token_refreshing(runtime.keyring, token, issuer=runtime.settings.public_url)
+    async with runtime.engine.connect() as connection:
+        record = await get_session(connection, session_id=str(claims["jti"]))
+    if (
+        record is None
+        or record.application_id != claims["application_id"]
+        or record.consumer_id != claims["consumer_id"]
+    ):
+        raise SessionTokenError(detail="This session is not known to the server")
+    if record.revoked_at is not None:
+        raise SessionTokenRevoked()
+    return VerifiedSession(claims, record)

@@ -1,0 +1,94 @@
+"""Running the real `vaultline` command: CLI calls and a server on a loopback socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from vaultline.config import Settings
+
+VAULTLINE = str(Path(sys.executable).parent / "vaultline")
+
+
+def env_for(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points the real command at the same storage as ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULTLINE_")}
+    env["VAULTLINE_DATA_DIR"] = str(settings.data_dir)
+    env["VAULTLINE_PUBLIC_URL"] = settings.public_url
+    if settings.database_url:
+        env["VAULTLINE_DATABASE_URL"] = settings.database_url
+    if settings.master_key:
+        env["VAULTLINE_MASTER_KEY"] = settings.master_key.get_secret_value()
+    env.update(extra)
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([VAULTLINE, *args], env=env, capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise AssertionError(f"vaultline {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def create_app_via_cli(env: dict[str, str], name: str, *extra: str) -> dict[str, Any]:
+    created: dict[str, Any] = json.loads(run_cli(env, "apps", "create", "--name", name, "--json", *extra).stdout)
+    return created
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+
+
+@contextmanager
+def live_server(settings: Settings, **extra_env: str) -> Iterator[LiveServer]:
+    """`vaultline serve` on a free loopback port, until the block ends."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = env_for(settings, VAULTLINE_PUBLIC_URL=url, VAULTLINE_ACCESS_LOG="false", **extra_env)
+    process = subprocess.Popen(
+        [VAULTLINE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not become ready in 30 s")
+            time.sleep(0.1)
+        yield LiveServer(url, process, env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
