@@ -80,3 +80,10 @@ async def test_another_application_cannot_see_or_revoke(
 async def test_unknown_session_is_404(client: httpx.AsyncClient, tenant: Tenant) -> None:
     response = await client.get("/vault/sessions/nope", headers=tenant.headers())
     assert response.status_code == 404 and response.json()["type_name"] == "EntityNotFoundError"
+
+
+async def test_error_ref_points_at_the_served_error_docs(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    body = (await client.get("/vault/sessions/nope", headers=tenant.headers())).json()
+    assert body["ref"] == "http://vault.test/docs/errors#entitynotfounderror"
+    page = await client.get("/docs/errors")
+    assert page.status_code == 200 and 'id="entitynotfounderror"' in page.text

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline import __version__
-from vaultline.api import consumers, sessions, well_known
+from vaultline.api import consumers, error_docs, sessions, well_known
 from vaultline.api.openapi_docs import install_openapi
 from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.config import Settings
@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(sessions.router)
     app.include_router(consumers.router)
+    app.include_router(connections.router)
     app.include_router(well_known.router)
+    app.include_router(error_docs.router)
     install_openapi(app)
     _install_error_handlers(app, settings.public_url)
     app.add_middleware(BodyLimitMiddleware)

@@ -14,6 +14,9 @@ ERRORS_DOC_PATH = "/docs/errors"
 
 
 class VaultError(Exception):
+    """An unexpected failure on the server side. The body never carries a stack trace; the
+    response's ``x-request-id`` finds the server's log line."""
+
     status_code: ClassVar[int] = 500
     type_name: ClassVar[str] = "InternalServerError"
     default_message: ClassVar[str] = "Something went wrong on our side"
@@ -35,60 +38,81 @@ class VaultError(Exception):
 
 
 class BadRequest(VaultError):
+    """The request is malformed: bad JSON, an unknown key, a wrong type, a missing header."""
+
     status_code = 400
     type_name = "RequestValidationError"
     default_message = "Invalid request"
 
 
 class Unauthorized(VaultError):
+    """No valid credential: a missing, unknown or rotated-out API key, or a session token that is
+    invalid, expired or revoked. Browser clients read ``status_code == 401`` to detect an expired session."""
+
     status_code = 401
     type_name = "UnauthorizedError"
     default_message = "Unauthorized request"
 
 
 class Forbidden(VaultError):
+    """The caller is known but may not do this (e.g. an action the session's ``allow_actions`` omits)."""
+
     status_code = 403
     type_name = "ForbiddenError"
     default_message = "This action is not allowed"
 
 
 class NotFound(VaultError):
+    """No such route, or no such resource in the calling application."""
+
     status_code = 404
     type_name = "EntityNotFoundError"
     default_message = "Not found"
 
 
 class MethodNotAllowed(VaultError):
+    """The route exists but not with this HTTP method; the ``Allow`` header lists the ones it has."""
+
     status_code = 405
     type_name = "MethodNotAllowedError"
     default_message = "Method not allowed"
 
 
 class Conflict(VaultError):
+    """The resource already exists (e.g. creating a consumer id twice)."""
+
     status_code = 409
     type_name = "ConflictError"
     default_message = "The resource already exists"
 
 
 class PayloadTooLarge(VaultError):
+    """The body is over 64 KB."""
+
     status_code = 413
     type_name = "PayloadTooLargeError"
     default_message = "Request body too large"
 
 
 class UnsupportedMediaType(VaultError):
+    """The body is not JSON. Send ``Content-Type: application/json``."""
+
     status_code = 415
     type_name = "UnsupportedMediaTypeError"
     default_message = "Send the request body as JSON with Content-Type: application/json"
 
 
 class Unprocessable(VaultError):
+    """Well-formed but unacceptable: a ``redirect_uri`` outside the allowlist, a session longer than a week."""
+
     status_code = 422
     type_name = "InvalidStateError"
     default_message = "Unprocessable request"
 
 
 class ServiceUnavailable(VaultError):
+    """A dependency (the database) did not answer; retry after ``Retry-After`` seconds."""
+
     status_code = 503
     type_name = "ServiceUnavailableError"
     default_message = "Service temporarily unavailable"
@@ -116,21 +140,20 @@ def error_body(
     }
 
 
-_TYPE_BY_STATUS: dict[int, type[VaultError]] = {
-    cls.status_code: cls
-    for cls in (
-        BadRequest,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        MethodNotAllowed,
-        Conflict,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        Unprocessable,
-        ServiceUnavailable,
-    )
-}
+DOCUMENTED_ERRORS: tuple[type[VaultError], ...] = (
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Unprocessable,
+    ServiceUnavailable,
+    VaultError,
+)
+_TYPE_BY_STATUS: dict[int, type[VaultError]] = {cls.status_code: cls for cls in DOCUMENTED_ERRORS}
 
 
 def error_for_status(status_code: int, message: str | None = None) -> VaultError:
