@@ -44,7 +44,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config(connection: Connection) -> Config:
+def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -52,11 +52,11 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def _upgrade(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "head")
+    command.upgrade(alembic_config(connection), "head")
 
 
 def _is_at_head(connection: Connection) -> bool:
-    script = ScriptDirectory.from_config(_alembic_config(connection))
+    script = ScriptDirectory.from_config(alembic_config(connection))
     current = MigrationContext.configure(connection).get_current_heads()
     return set(current) == set(script.get_heads())
 
