@@ -1,0 +1,6 @@
+"""The API's resources, one module each, each with a sync and an async class."""
+
+from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
+from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
+
+__all__ = ["AsyncConsumers", "AsyncSessions", "Consumers", "Sessions"]
