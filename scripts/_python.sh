@@ -1,4 +1,4 @@
-# Sourced by scripts/serve and scripts/test: make .venv with the project installed.
+# Sourced by scripts/serve and scripts/test: virtualenvs with the project installed.
 # Works on a machine with only Python >= 3.11 and pip.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,27 +16,32 @@ find_python() {
   return 1
 }
 
+# ensure_venv DIR: create the virtualenv DIR unless it exists.
 ensure_venv() {
-  if [ ! -x .venv/bin/python ]; then
+  local dir="$1"
+  if [ ! -x "$dir/bin/python" ]; then
     local python
     python="$(find_python)"
     # Some distributions ship Python without the venv module; virtualenv from pip stands in.
-    if ! "$python" -m venv .venv 2>/dev/null; then
-      rm -rf .venv
+    if ! "$python" -m venv "$dir" 2>/dev/null; then
+      rm -rf "$dir"
       "$python" -m pip install --quiet --user virtualenv
-      "$python" -m virtualenv --quiet .venv
+      "$python" -m virtualenv --quiet "$dir"
     fi
-    .venv/bin/python -m pip install --quiet --upgrade pip
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   fi
 }
 
-# pip install "$@" into .venv, pinned by constraints.txt; skipped when nothing changed since last time.
+# install_into_venv DIR ARGS...: pip install ARGS into DIR, pinned by constraints.txt; skipped when
+# neither the arguments nor the project files that decide the install changed since last time.
 install_into_venv() {
-  local stamp=".venv/.installed-$(echo "$*" | cksum | cut -d' ' -f1)"
-  local newest
-  newest="$(ls -t pyproject.toml sdk/pyproject.toml constraints.txt 2>/dev/null | head -1)"
-  if [ ! -f "$stamp" ] || [ "$newest" -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt "$@"
+  local dir="$1"
+  shift
+  local stamp
+  stamp="$dir/.installed-$( (echo "$*"; cat pyproject.toml sdk/pyproject.toml constraints.txt) | cksum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing $* into $dir (only when dependencies change)..." >&2
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt "$@"
     touch "$stamp"
   fi
 }
