@@ -87,3 +87,12 @@ async def test_error_ref_points_at_the_served_error_docs(client: httpx.AsyncClie
     assert body["ref"] == "http://vault.test/docs/errors#entitynotfounderror"
     page = await client.get("/docs/errors")
     assert page.status_code == 200 and 'id="entitynotfounderror"' in page.text
+
+
+async def test_docs_page_lists_every_operation_without_external_assets(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    for operation_id in ("sessionsCreate", "sessionsAll", "sessionsRevoke", "consumersAdd", "consumersAll"):
+        assert f'id="{operation_id}"' in page.text
+    assert "session_length" in page.text  # the Session body's fields are documented
+    assert "<script" not in page.text and "cdn" not in page.text.lower()

@@ -12,12 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from vaultline import __version__
-from vaultline.api import consumers, error_docs, sessions, well_known
+from vaultline.api import connections, consumers, error_docs, reference_docs, sessions, well_known
 from vaultline.api.openapi_docs import install_openapi
 from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.config import Settings
+from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
 from vaultline.runtime import Runtime
@@ -49,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # see api/reference_docs.py: ours works without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -59,37 +61,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connections.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)
+    app.include_router(reference_docs.router)
     install_openapi(app)
     _install_error_handlers(app, settings.public_url)
+    app.add_middleware(SessionCorsMiddleware, public_url=settings.public_url)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.access_log)
     return app
 
 
 def _install_error_handlers(app: FastAPI, public_url: str) -> None:
-    def _error_response(error: VaultError) -> Response:
+    def _error_response(error: VaultError, request: Request | None = None) -> Response:
         headers = {**PRIVATE, **error.headers}
         return JSONResponse(error.to_body(public_url), status_code=error.status_code, headers=headers)
 
-    async def on_vault_error(_request: Request, exc: Exception) -> Response:
+    async def on_vault_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, VaultError)
-        return _error_response(exc)
+        return _error_response(exc, request)
 
-    async def on_http_exception(_request: Request, exc: Exception) -> Response:
+    async def on_http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         message = exc.detail if isinstance(exc.detail, str) else None
         error = error_for_status(exc.status_code, message)
         if exc.headers:
             error.headers.update(exc.headers)
-        return _error_response(error)
+        if exc.status_code == 405:
+            # Starlette names only the first route matching the path; RFC 9110 wants them all.
+            error.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return _error_response(error, request)
 
-    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         problems = [
             {"location": ".".join(str(p) for p in err["loc"]), "message": str(err["msg"])} for err in exc.errors()
         ]
         first = problems[0] if problems else {"location": "request", "message": "invalid"}
-        return _error_response(BadRequest(f"{first['location']}: {first['message']}", detail={"errors": problems}))
+        error = BadRequest(f"{first['location']}: {first['message']}", detail={"errors": problems})
+        return _error_response(error, request)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error(
@@ -99,9 +107,18 @@ def _install_error_handlers(app: FastAPI, public_url: str) -> None:
             request.scope.get("state", {}).get("request_id"),
             exc_info=exc,
         )
-        return _error_response(VaultError())
+        return _error_response(VaultError(), request)
 
     app.add_exception_handler(VaultError, on_vault_error)
     app.add_exception_handler(HTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed

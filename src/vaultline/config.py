@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     access_log: bool = True
     auto_migrate: bool = True
     db_pool_size: int = 10
+    catalog_file: Path | None = Field(
+        default=None,
+        description="A JSON file of extra integration definitions, merged over the built-in catalog.",
+    )
 
     @field_validator("public_url")
     @classmethod

@@ -10,6 +10,7 @@ from vaultline.runtime import Runtime
 from vaultline.session_minting import MintedSession, mint_session
 from vaultline.store.api_keys import add_api_key
 from vaultline.store.applications import Application, count_applications, create_application, find_demo_application
+from vaultline.store.integrations import offer_new_integrations
 
 DEMO_CONSUMER_ID = "demo-consumer"
 
@@ -32,6 +33,10 @@ async def ensure_demo(runtime: Runtime) -> Demo | None:
                 return None
             application = await create_application(connection, name="Demo SaaS", is_demo=True)
             api_key = await add_api_key(connection, application_id=application.id, hash_key=runtime.api_key_hash_key)
+        # The demo offers the whole catalog, including integrations added since it was created.
+        await offer_new_integrations(
+            connection, application_id=application.id, service_ids=[d.service_id for d in runtime.catalog]
+        )
     session = await mint_session(
         runtime,
         application=application,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vaultline.catalog.loader import Catalog, load_catalog
 from vaultline.config import Settings
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
 from vaultline.db.engine import create_engine, migrate, schema_is_current
@@ -28,6 +29,7 @@ class Runtime:
     keyring: KeyRing
     api_key_hash_key: bytes
     recorder: SessionRecorder
+    catalog: Catalog
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -35,6 +37,7 @@ class Runtime:
         """Open the database (migrating when allowed) and load keys. ``background`` starts the
         key-ring refresher and the group-commit writer, which a server wants and a CLI does not."""
         master_keys = load_master_keys(settings)
+        catalog = load_catalog(settings.catalog_file)
         engine = create_engine(settings)
         try:
             if settings.auto_migrate:
@@ -48,7 +51,7 @@ class Runtime:
         except BaseException:
             await engine.dispose()
             raise
-        runtime = cls(settings, engine, master_keys, keyring, hash_key, SessionRecorder(engine))
+        runtime = cls(settings, engine, master_keys, keyring, hash_key, SessionRecorder(engine), catalog)
         if background:
             runtime.recorder.start()
             runtime._tasks.append(asyncio.create_task(keyring.keep_fresh(), name="vaultline-keyring-refresh"))

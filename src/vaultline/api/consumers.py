@@ -12,7 +12,15 @@ from vaultline.api.auth import authenticate_application, runtime_of, validate_co
 from vaultline.api.body import read_json_body
 from vaultline.api.fields import RequestModel
 from vaultline.api.openapi_docs import documented_errors
-from vaultline.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, page_meta
+from vaultline.api.pagination import (
+    DEFAULT_LIMIT,
+    INT32_MAX,
+    MAX_LIMIT,
+    cursor_number,
+    decode_cursor,
+    encode_cursor,
+    page_meta,
+)
 from vaultline.api.responses import ok
 from vaultline.api.schemas import ConsumerResponse, ConsumersPage, DeleteConsumerResponse
 from vaultline.api.session_request import ConsumerMetadata
@@ -55,6 +63,15 @@ def consumer_view(consumer: Consumer) -> dict[str, Any]:
 
 def _not_found(consumer_id: str) -> NotFound:
     return NotFound(f"No consumer {consumer_id!r} in this application")
+
+
+def _possible_id(consumer_id: str) -> str:
+    """An id no consumer can have (creation refuses it) is a 404 without a query: PostgreSQL
+    refuses a NUL in a text parameter with an error, not a miss."""
+    try:
+        return validate_consumer_id(consumer_id)
+    except BadRequest:
+        raise _not_found(consumer_id) from None
 
 
 @router.post(
@@ -102,12 +119,10 @@ async def all_consumers(
 ) -> Response:
     application = await authenticate_application(request)
     position = decode_cursor(cursor)
-    if position is not None and not position.isdigit():
-        raise BadRequest("Invalid cursor", detail="Use a cursor from meta.cursors of a previous page.")
+    # consumers.pk is an INTEGER column (32-bit on PostgreSQL)
+    after_pk = cursor_number(position, maximum=INT32_MAX) if position is not None else None
     async with runtime_of(request).engine.connect() as connection:
-        page, next_pk = await list_consumers(
-            connection, application_id=application.id, after_pk=int(position) if position else None, limit=limit
-        )
+        page, next_pk = await list_consumers(connection, application_id=application.id, after_pk=after_pk, limit=limit)
     next_cursor = encode_cursor(str(next_pk)) if next_pk is not None else None
     meta = page_meta(
         request,
@@ -128,6 +143,7 @@ async def all_consumers(
 )
 async def one_consumer(request: Request, consumer_id: str) -> Response:
     application = await authenticate_application(request)
+    consumer_id = _possible_id(consumer_id)
     async with runtime_of(request).engine.connect() as connection:
         consumer = await get_consumer(connection, application_id=application.id, consumer_id=consumer_id)
     if consumer is None:
@@ -150,6 +166,7 @@ async def one_consumer(request: Request, consumer_id: str) -> Response:
 )
 async def patch_consumer(request: Request, consumer_id: str) -> Response:
     application = await authenticate_application(request)
+    consumer_id = _possible_id(consumer_id)
     body = await read_json_body(request, UpdateConsumerRequest, required=True)
     assert body is not None
     async with runtime_of(request).engine.begin() as connection:
@@ -174,6 +191,7 @@ async def patch_consumer(request: Request, consumer_id: str) -> Response:
 async def remove_consumer(request: Request, consumer_id: str) -> Response:
     """Delete the consumer; every session it holds is revoked at once."""
     application = await authenticate_application(request)
+    consumer_id = _possible_id(consumer_id)
     async with runtime_of(request).engine.begin() as connection:
         deleted = await delete_consumer(connection, application_id=application.id, consumer_id=consumer_id)
     if not deleted:

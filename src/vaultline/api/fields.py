@@ -64,6 +64,8 @@ def _check_plain_text(value: str) -> str:
 
 
 def is_http_url(value: str) -> bool:
+    if _CONTROL_CHARS.search(value):  # a NUL would also be refused by PostgreSQL, as a 5xx
+        return False
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises on an invalid port

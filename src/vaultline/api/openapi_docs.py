@@ -66,10 +66,51 @@ def install_openapi(app: FastAPI) -> None:
             }
         }
         for path, operations in document["paths"].items():
+            for operation in operations.values():
+                _hoist_local_defs(operation.get("requestBody"), schemas)
+                _document_validation_errors_as_400(operation)
             if path.startswith("/vault/"):
                 for operation in operations.values():
                     operation.setdefault("security", [{"apiKey": []}])
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
         app.openapi_schema = document
         return document
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _document_validation_errors_as_400(operation: dict[str, Any]) -> None:
+    """FastAPI documents a 422 ``HTTPValidationError`` for every route with parameters, but the
+    server answers a failed parameter validation with a 400 in the error shape (and a string
+    path parameter cannot fail validation at all)."""
+    responses = operation.get("responses", {})
+    generated = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if generated.get("$ref") == "#/components/schemas/HTTPValidationError":
+        del responses["422"]
+        if any(parameter.get("in") != "path" for parameter in operation.get("parameters", [])):
+            responses.setdefault("400", documented_errors(400)[400])
+
+
+def _hoist_local_defs(request_body: dict[str, Any] | None, schemas: dict[str, Any]) -> None:
+    """A body schema from ``Model.model_json_schema()`` carries ``$defs`` and ``#/$defs/…`` refs,
+    which resolve against the document root, where nothing is: move them to components."""
+    for media in (request_body or {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        if "$defs" in schema:
+            for name, definition in schema["$defs"].items():
+                schemas.setdefault(name, _rewrite_refs(definition))
+            media["schema"] = _rewrite_refs({key: value for key, value in schema.items() if key != "$defs"})
+
+
+def _rewrite_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: value.replace("#/$defs/", "#/components/schemas/", 1)
+            if key == "$ref" and isinstance(value, str)
+            else _rewrite_refs(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_refs(item) for item in node]
+    return node

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from starlette.datastructures import URL
@@ -17,6 +18,9 @@ from vaultline.errors import BadRequest
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def encode_cursor(position: str) -> str:
@@ -29,7 +33,19 @@ def decode_cursor(cursor: str | None) -> str | None:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest("Invalid cursor", detail="Use a cursor from meta.cursors of a previous page.") from None
+        raise invalid_cursor() from None
+
+
+def invalid_cursor() -> BadRequest:
+    return BadRequest("Invalid cursor", detail="Use a cursor from meta.cursors of a previous page.")
+
+
+def cursor_number(text: str, *, maximum: int) -> int:
+    """A number inside a decoded cursor. ``str.isdigit`` is not enough: it accepts "²" (which
+    ``int`` refuses) and numbers no database column holds (which the driver refuses)."""
+    if not _ASCII_DIGITS.fullmatch(text) or int(text) > maximum:
+        raise invalid_cursor()
+    return int(text)
 
 
 def page_meta(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from vaultline.api.fields import HexColor, HttpUrl, RequestModel, ShortText, UnifiedApiId
 from vaultline.config import MAX_SESSION_SECONDS
@@ -59,12 +60,21 @@ class SessionTheme(RequestModel):
     terms_url: HttpUrl | None = None
 
 
+def _check_standard_json(value: dict[str, Any]) -> dict[str, Any]:
+    # The JSON parser accepts NaN and Infinity, which no database JSON column stores.
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise ValueError("must be standard JSON: NaN and Infinity are not numbers JSON allows") from None
+    return value
+
+
 class SessionRequest(RequestModel):
     consumer_metadata: ConsumerMetadata | None = None
     redirect_uri: str | None = Field(default=None, max_length=2048)
     settings: SessionSettings | None = None
     theme: SessionTheme | None = None
-    custom_consumer_settings: dict[str, Any] | None = None
+    custom_consumer_settings: Annotated[dict[str, Any], AfterValidator(_check_standard_json)] | None = None
 
 
 _DURATION_PART = re.compile(r"\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -11,16 +12,33 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_application, consumer_id_from, runtime_of
 from vaultline.api.body import read_json_body
 from vaultline.api.openapi_docs import CONSUMER_HEADER, SESSION_BODY, documented_errors
-from vaultline.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, page_meta
+from vaultline.api.pagination import (
+    DEFAULT_LIMIT,
+    INT64_MAX,
+    MAX_LIMIT,
+    cursor_number,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+    page_meta,
+)
 from vaultline.api.responses import ok
 from vaultline.api.schemas import CreateSessionResponse, SessionResponse, SessionsPage
 from vaultline.api.session_request import SessionRequest
 from vaultline.clock import iso_from_ms, now_ms
-from vaultline.errors import BadRequest, NotFound
+from vaultline.errors import NotFound
 from vaultline.session_minting import mint_session
 from vaultline.store.sessions import SessionRecord, get_session, list_sessions, revoke_session
 
 router = APIRouter(prefix="/vault/sessions", tags=["Sessions"])
+
+# Session ids are ``secrets.token_urlsafe`` values. Anything else cannot exist, and must not
+# reach the database: PostgreSQL refuses a NUL in a text parameter with an error, not a miss.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+def is_session_id(value: str) -> bool:
+    return _SESSION_ID.fullmatch(value) is not None
 
 
 @router.post(
@@ -59,9 +77,9 @@ def _decode_session_cursor(cursor: str | None) -> tuple[int, str] | None:
     if position is None:
         return None
     created, _, session_id = position.partition(":")
-    if not created.isdigit() or not session_id:
-        raise BadRequest("Invalid cursor", detail="Use a cursor from meta.cursors of a previous page.")
-    return int(created), session_id
+    if not is_session_id(session_id):
+        raise invalid_cursor()
+    return cursor_number(created, maximum=INT64_MAX), session_id
 
 
 @router.get(
@@ -106,8 +124,10 @@ async def list_consumer_sessions(
 async def get_one_session(request: Request, session_id: str) -> Response:
     """A session's state and times. The session id is the token's ``jti``."""
     application = await authenticate_application(request)
-    async with runtime_of(request).engine.connect() as connection:
-        record = await get_session(connection, session_id=session_id)
+    record = None
+    if is_session_id(session_id):
+        async with runtime_of(request).engine.connect() as connection:
+            record = await get_session(connection, session_id=session_id)
     if record is None or record.application_id != application.id:
         raise NotFound(f"No session {session_id!r} in this application")
     return ok(session_view(record))
@@ -123,8 +143,10 @@ async def get_one_session(request: Request, session_id: str) -> Response:
 async def revoke_one_session(request: Request, session_id: str) -> Response:
     """Revoke a session: its token stops working at once, on every instance. Idempotent."""
     application = await authenticate_application(request)
-    async with runtime_of(request).engine.begin() as connection:
-        record = await revoke_session(connection, application_id=application.id, session_id=session_id)
+    record = None
+    if is_session_id(session_id):
+        async with runtime_of(request).engine.begin() as connection:
+            record = await revoke_session(connection, application_id=application.id, session_id=session_id)
     if record is None:
         raise NotFound(f"No session {session_id!r} in this application")
     return ok(session_view(record))

@@ -63,7 +63,37 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("generate-master", help="print a new random master key").set_defaults(
         handler="keys_commands:generate_master"
     )
+    rotate_master = keys.add_parser(
+        "rotate-master", help="re-wrap every stored secret under the first VAULTLINE_MASTER_KEY (servers keep running)"
+    )
+    rotate_master.add_argument(
+        "--generate", action="store_true", help="SQLite key file only: put a new master key in front of the old one"
+    )
+    rotate_master.add_argument("--batch-size", type=int, default=200)
+    rotate_master.set_defaults(handler="keys_commands:rotate_master")
+    _add_integrations_parser(commands)
     return parser
+
+
+def _add_integrations_parser(commands: Any) -> None:
+    integrations = commands.add_parser("integrations", help="the integration catalog and what applications offer")
+    sub = integrations.add_subparsers(dest="integrations_command", required=True)
+    listing = sub.add_parser("list", help="the catalog; with --app, what that application offers")
+    listing.add_argument("--app", metavar="APP_ID")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler="integrations_commands:list_integrations")
+    for name, verb in (("enable", "offer"), ("disable", "stop offering")):
+        command = sub.add_parser(name, help=f"{verb} integrations in an application")
+        command.add_argument("--app", metavar="APP_ID", required=True)
+        command.add_argument("service_ids", nargs="*", metavar="SERVICE_ID")
+        command.add_argument("--all", action="store_true", help="every integration in the catalog")
+        command.set_defaults(handler=f"integrations_commands:{name}")
+    oauth = sub.add_parser("set-oauth", help="the application's own OAuth client for a service")
+    oauth.add_argument("--app", metavar="APP_ID", required=True)
+    oauth.add_argument("service_id", metavar="SERVICE_ID")
+    oauth.add_argument("--client-id", required=True)
+    oauth.add_argument("--client-secret", required=True, help='the secret, or "-" to read it from stdin')
+    oauth.set_defaults(handler="integrations_commands:set_oauth")
 
 
 def _resolve(handler: str) -> Callable[[Settings, argparse.Namespace], Any]:

@@ -69,11 +69,7 @@ def generate_master_key_text() -> str:
 
 def load_master_keys(settings: Settings) -> MasterKeyRing:
     if settings.master_key is not None:
-        texts = [t for t in settings.master_key.get_secret_value().split(",") if t.strip()]
-        if not texts:
-            raise ConfigError("VAULTLINE_MASTER_KEY is set but empty")
-        keys = [MasterKey.from_text(t) for t in texts]
-        return MasterKeyRing(current=keys[0], previous=tuple(keys[1:]))
+        return ring_from_text(settings.master_key.get_secret_value())
     if settings.backend == "postgresql":
         raise ConfigError(
             "Refusing to start on PostgreSQL without VAULTLINE_MASTER_KEY: a generated key "
@@ -81,7 +77,37 @@ def load_master_keys(settings: Settings) -> MasterKeyRing:
             "secrets it encrypts. Generate one with `vaultline keys generate-master`, keep "
             "it in your secret manager and set VAULTLINE_MASTER_KEY on every instance."
         )
-    return MasterKeyRing(current=MasterKey.from_text(_read_or_create_key_file(settings.data_dir)))
+    # The file may hold "NEW,OLD" during a rotation (`vaultline keys rotate-master --generate`).
+    return ring_from_text(_read_or_create_key_file(settings.data_dir))
+
+
+def ring_from_text(text: str) -> MasterKeyRing:
+    """``"NEW,OLD,…"`` → a ring sealing with NEW and opening with any."""
+    texts = [t for t in text.split(",") if t.strip()]
+    if not texts:
+        raise ConfigError("VAULTLINE_MASTER_KEY is set but empty")
+    keys = [MasterKey.from_text(t) for t in texts]
+    return MasterKeyRing(current=keys[0], previous=tuple(keys[1:]))
+
+
+def uses_key_file(settings: Settings) -> bool:
+    return settings.master_key is None and settings.backend == "sqlite"
+
+
+def write_key_file(data_dir: Path, texts: list[str]) -> None:
+    """Replace the generated key file atomically (write, fsync, rename), owner-only."""
+    path = data_dir / MASTER_KEY_FILE
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(",".join(t.strip() for t in texts))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def read_key_file_texts(data_dir: Path) -> list[str]:
+    return [t.strip() for t in (data_dir / MASTER_KEY_FILE).read_text().split(",") if t.strip()]
 
 
 def _read_or_create_key_file(data_dir: Path) -> str:

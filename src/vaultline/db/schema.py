@@ -101,3 +101,43 @@ server_secrets = Table(
     Column("value_sealed", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# Which catalog integrations an application offers, and its own OAuth client for them.
+application_integrations = Table(
+    "application_integrations",
+    metadata,
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", String(64), primary_key=True),
+    # A row with enabled=false keeps the OAuth client while the integration is not offered.
+    Column("enabled", Boolean, nullable=False),
+    Column("oauth_client_id", String(512), nullable=True),
+    Column("oauth_client_secret_sealed", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    # Random and immutable: the sealing context of this row's secrets, so a sealed value
+    # copied into another row does not open.
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("unified_api", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    # Every form value (sensitive or not) as one sealed JSON object.
+    Column("settings_sealed", Text, nullable=True),
+    # OAuth tokens from the provider, sealed; filled by the OAuth flow.
+    Column("credentials_sealed", Text, nullable=True),
+    Column("metadata", JSON, nullable=True),
+    Column("configuration", JSON, nullable=True),
+    # Set when POST …/validate found the credentials unusable (state ``invalid``); cleared by
+    # any change of settings.
+    Column("validation_error", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
+)

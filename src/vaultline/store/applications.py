@@ -123,3 +123,9 @@ async def list_applications(connection: AsyncConnection) -> list[ApplicationList
 
 async def count_applications(connection: AsyncConnection) -> int:
     return int((await connection.execute(select(func.count()).select_from(applications))).scalar_one())
+
+
+async def embed_origins_by_application(connection: AsyncConnection) -> dict[str, frozenset[str]]:
+    """Every application's embedding origins (for CORS), including applications with none."""
+    rows = await connection.execute(select(applications.c.id, applications.c.embed_origins))
+    return {row.id: frozenset(row.embed_origins or ()) for row in rows}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
 from vaultline.db.schema import consumers
+from vaultline.store.connections import delete_consumer_connections
 from vaultline.store.dialect import insert_for
 from vaultline.store.sessions import revoke_consumer_sessions
 
@@ -133,9 +134,11 @@ async def update_consumer_metadata(
 
 
 async def delete_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> bool:
-    """Delete the consumer and revoke every session it holds, in the caller's transaction."""
+    """Delete the consumer, its connections, and revoke every session it holds, in the caller's
+    transaction."""
     result = await connection.execute(
         delete(consumers).where(consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id)
     )
     await revoke_consumer_sessions(connection, application_id=application_id, consumer_id=consumer_id)
+    await delete_consumer_connections(connection, application_id=application_id, consumer_id=consumer_id)
     return bool(result.rowcount)

@@ -1,0 +1,117 @@
+"""A connection on the wire, in the shape of Apideck's ``Connection`` schema.
+
+Sensitive settings are always masked here; the plaintext leaves the server only through the
+credentials endpoint (``connection_credentials_view``), to the application's backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vaultline.catalog.definitions import FormField, IntegrationDefinition
+from vaultline.connection_settings import mask_settings
+from vaultline.connection_state import ConnectionState, connection_state, has_credentials, supports_validation
+from vaultline.store.connections import ConnectionRecord
+from vaultline.store.integrations import ApplicationIntegration
+
+# Apideck's ``health`` summarises the state for dashboards.
+_HEALTH: dict[ConnectionState, str | None] = {
+    "available": None,
+    "added": "needs_auth",
+    "authorized": "missing_settings",
+    "callable": "ok",
+    "invalid": "needs_auth",
+}
+
+
+def connection_id(unified_api: str, service_id: str) -> str:
+    return f"{unified_api}+{service_id}"
+
+
+def _form_field_view(form_field: FormField, value: Any) -> dict[str, Any]:
+    return {
+        "id": form_field.id,
+        "label": form_field.label,
+        "placeholder": form_field.placeholder,
+        "description": form_field.description,
+        "type": form_field.type,
+        "required": form_field.required,
+        "custom_field": False,
+        "allow_custom_values": False,
+        "disabled": False,
+        "hidden": False,
+        "deprecated": False,
+        "sensitive": form_field.sensitive,
+        "prefix": form_field.prefix,
+        "suffix": form_field.suffix,
+        "options": [option.model_dump() for option in form_field.options],
+        "value": value,
+    }
+
+
+def integration_state(definition: IntegrationDefinition, offering: ApplicationIntegration | None) -> str:
+    if definition.auth_type != "oauth2":
+        return "configured"
+    configured = offering is not None and offering.oauth_client_id and offering.has_oauth_client_secret
+    return "configured" if configured else "needs_configuration"
+
+
+def connection_view(
+    definition: IntegrationDefinition, record: ConnectionRecord | None, offering: ApplicationIntegration | None
+) -> dict[str, Any]:
+    state = connection_state(definition, record)
+    settings = mask_settings(definition, record.settings) if record else {}
+    view: dict[str, Any] = {
+        "id": connection_id(definition.unified_api, definition.service_id),
+        "service_id": definition.service_id,
+        "name": definition.name,
+        "tag_line": definition.tag_line,
+        "unified_api": definition.unified_api.value,
+        "state": state,
+        "integration_state": integration_state(definition, offering),
+        "auth_type": definition.auth_type,
+        "status": "live",
+        "enabled": record.enabled if record else False,
+        "website": definition.website,
+        "icon": definition.logo_url,
+        "logo": definition.logo_url,
+        # The OAuth authorize/revoke flow is not served yet; null tells clients so.
+        "authorize_url": None,
+        "revoke_url": None,
+        "settings": settings,
+        "metadata": record.metadata if record else None,
+        "form_fields": [_form_field_view(f, settings.get(f.id)) for f in definition.form_fields],
+        "configuration": (record.configuration if record else None) or [],
+        "configurable_resources": list(definition.configurable_resources),
+        "resource_schema_support": [],
+        "resource_settings_support": list(definition.configurable_resources),
+        "validation_support": supports_validation(definition),
+        "schema_support": False,
+        "settings_required_for_authorization": ["client_id", "client_secret"] if definition.oauth else [],
+        "subscriptions": [],
+        "has_guide": definition.guide is not None,
+        "created_at": record.created_at if record else None,
+        "updated_at": record.updated_at if record else None,
+    }
+    if definition.auth_type == "oauth2":
+        view["oauth_grant_type"] = "authorization_code"
+    health = _HEALTH[state]
+    if health is not None:
+        view["health"] = health
+    return view
+
+
+def connection_credentials_view(definition: IntegrationDefinition, record: ConnectionRecord) -> dict[str, Any]:
+    """Everything the backend needs to call the provider, in plaintext."""
+    return {
+        "id": connection_id(definition.unified_api, definition.service_id),
+        "service_id": definition.service_id,
+        "unified_api": definition.unified_api.value,
+        "auth_type": definition.auth_type,
+        "state": connection_state(definition, record),
+        "enabled": record.enabled,
+        "settings": dict(record.settings),
+        "credentials": record.oauth_credentials,
+        "has_credentials": has_credentials(definition, record),
+        "updated_at": record.updated_at,
+    }

@@ -1,0 +1,1 @@
+"""The integration catalog: which third-party services a consumer can connect, and how."""

@@ -1,0 +1,181 @@
+"""Consumers' connections to integrations. Settings and OAuth tokens are sealed per row under
+the master key (context = the row's random ``uid``); every other column is plain."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.clock import now_ms
+from vaultline.crypto.envelope import open_sealed, seal
+from vaultline.crypto.master_key import MasterKeyRing
+from vaultline.db.schema import connections
+from vaultline.store.dialect import insert_for
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ConnectionRecord:
+    pk: int
+    uid: str
+    application_id: str
+    consumer_id: str
+    unified_api: str
+    service_id: str
+    enabled: bool
+    settings: dict[str, Any]
+    oauth_credentials: dict[str, Any] | None
+    metadata: dict[str, Any] | None
+    configuration: list[dict[str, Any]] | None
+    validation_error: str | None
+    created_at: int
+    updated_at: int
+
+    def __repr__(self) -> str:  # settings hold credentials: keep them out of logs and tracebacks
+        return f"ConnectionRecord(id={self.unified_api}+{self.service_id!s}, consumer={self.consumer_id!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanges:
+    """The writable part of a connection, as the caller wants it stored."""
+
+    enabled: bool
+    settings: dict[str, Any]
+    metadata: dict[str, Any] | None
+    configuration: list[dict[str, Any]] | None
+    validation_error: str | None = None
+
+
+def settings_context(uid: str) -> str:
+    return f"connection_settings:{uid}"
+
+
+def credentials_context(uid: str) -> str:
+    return f"connection_credentials:{uid}"
+
+
+def _open_json(ring: MasterKeyRing, sealed: str | None, context: str) -> dict[str, Any] | None:
+    if sealed is None:
+        return None
+    value: dict[str, Any] = orjson.loads(open_sealed(ring, sealed, context=context))
+    return value
+
+
+def _from_row(row: Row[Any], ring: MasterKeyRing) -> ConnectionRecord:
+    return ConnectionRecord(
+        pk=row.pk,
+        uid=row.uid,
+        application_id=row.application_id,
+        consumer_id=row.consumer_id,
+        unified_api=row.unified_api,
+        service_id=row.service_id,
+        enabled=bool(row.enabled),
+        settings=_open_json(ring, row.settings_sealed, settings_context(row.uid)) or {},
+        oauth_credentials=_open_json(ring, row.credentials_sealed, credentials_context(row.uid)),
+        metadata=row.metadata,
+        configuration=row.configuration,
+        validation_error=row.validation_error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _owner(application_id: str, consumer_id: str) -> Any:
+    return (connections.c.application_id == application_id) & (connections.c.consumer_id == consumer_id)
+
+
+async def list_connections(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, ring: MasterKeyRing
+) -> list[ConnectionRecord]:
+    query = select(connections).where(_owner(application_id, consumer_id)).order_by(connections.c.pk)
+    return [_from_row(row, ring) for row in await connection.execute(query)]
+
+
+async def get_connection(
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    unified_api: str,
+    service_id: str,
+    ring: MasterKeyRing,
+    for_update: bool = False,
+) -> ConnectionRecord | None:
+    query = select(connections).where(
+        _owner(application_id, consumer_id),
+        connections.c.unified_api == unified_api,
+        connections.c.service_id == service_id,
+    )
+    if for_update:  # PostgreSQL row lock; SQLite serializes writers anyway
+        query = query.with_for_update()
+    row = (await connection.execute(query)).first()
+    return _from_row(row, ring) if row else None
+
+
+async def ensure_connection(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, unified_api: str, service_id: str
+) -> bool:
+    """Create the connection (enabled, no settings) unless it exists; True when created.
+    Race-safe: two first PATCHes at once create one row."""
+    now = now_ms()
+    stmt = insert_for(connection, connections).values(
+        uid=secrets.token_hex(16),
+        application_id=application_id,
+        consumer_id=consumer_id,
+        unified_api=unified_api,
+        service_id=service_id,
+        enabled=True,
+        created_at=now,
+        updated_at=now,
+    )
+    result = await connection.execute(
+        stmt.on_conflict_do_nothing(index_elements=["application_id", "consumer_id", "unified_api", "service_id"])
+    )
+    return bool(result.rowcount)
+
+
+async def save_connection(
+    connection: AsyncConnection, *, record: ConnectionRecord, changes: ConnectionChanges, ring: MasterKeyRing
+) -> None:
+    # Re-sealed on every save: each version of the settings gets a fresh data key and nonce.
+    sealed = (
+        seal(ring, orjson.dumps(changes.settings), context=settings_context(record.uid)) if changes.settings else None
+    )
+    await connection.execute(
+        update(connections)
+        .where(connections.c.pk == record.pk)
+        .values(
+            enabled=changes.enabled,
+            settings_sealed=sealed,
+            metadata=changes.metadata,
+            configuration=changes.configuration,
+            validation_error=changes.validation_error,
+            updated_at=max(now_ms(), record.updated_at + 1),
+        )
+    )
+
+
+async def set_validation_error(connection: AsyncConnection, *, pk: int, error: str | None) -> None:
+    await connection.execute(update(connections).where(connections.c.pk == pk).values(validation_error=error))
+
+
+async def delete_connection(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, unified_api: str, service_id: str
+) -> bool:
+    result = await connection.execute(
+        delete(connections).where(
+            _owner(application_id, consumer_id),
+            connections.c.unified_api == unified_api,
+            connections.c.service_id == service_id,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def delete_consumer_connections(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> int:
+    result = await connection.execute(delete(connections).where(_owner(application_id, consumer_id)))
+    return int(result.rowcount)
