@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.connections import offer
 from tests.support.tenants import Tenant, create_tenant
 from vaultline.tokens.session_tokens import SessionTokenRevoked
 from vaultline.tokens.session_verification import verify_session
@@ -90,3 +91,27 @@ async def test_consumers_are_isolated_per_application(client: httpx.AsyncClient,
     assert (await client.get("/vault/consumers/shared-id", headers=other.headers(None))).status_code == 404
     created = await client.post("/vault/consumers", headers=other.headers(None), json={"consumer_id": "shared-id"})
     assert created.status_code == 200
+
+
+async def test_consumer_shows_its_connections_without_secrets(
+    client: httpx.AsyncClient, tenant: Tenant, app: FastAPI
+) -> None:
+    await offer(app, tenant)
+    body = {"enabled": True, "settings": {"api_key": "sk-secret-value-123"}}
+    response = await client.patch("/vault/connections/crm/close", headers=tenant.headers("with-crm"), json=body)
+    assert response.status_code == 200, response.text
+    one = (await client.get("/vault/consumers/with-crm", headers=tenant.headers(None))).json()["data"]
+    assert one["services"] == ["close"]
+    (connection,) = one["connections"]
+    assert connection["id"] == "crm+close" and connection["state"] == "callable" and connection["enabled"] is True
+    assert "sk-secret-value-123" not in str(one) and "settings" not in connection
+    listed = (await client.get("/vault/consumers", headers=tenant.headers(None))).json()["data"]
+    assert [c["services"] for c in listed if c["consumer_id"] == "with-crm"] == [["close"]]
+
+
+async def test_consumer_ids_may_contain_slashes(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    headers = tenant.headers(None)
+    assert (await client.post("/vault/consumers", headers=headers, json={"consumer_id": "org/42"})).status_code == 200
+    fetched = await client.get("/vault/consumers/org%2F42", headers=headers)
+    assert fetched.status_code == 200 and fetched.json()["data"]["consumer_id"] == "org/42"
+    assert (await client.delete("/vault/consumers/org/42", headers=headers)).status_code == 200

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.api.auth import authenticate_application, runtime_of, validate_consumer_id
 from vaultline.api.body import read_json_body
+from vaultline.api.connection_view import connection_id
 from vaultline.api.fields import RequestModel
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.api.pagination import (
@@ -24,8 +26,11 @@ from vaultline.api.pagination import (
 from vaultline.api.responses import ok
 from vaultline.api.schemas import ConsumerResponse, ConsumersPage, DeleteConsumerResponse
 from vaultline.api.session_request import ConsumerMetadata
+from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import iso_from_ms
+from vaultline.connection_state import connection_state
 from vaultline.errors import BadRequest, Conflict, NotFound
+from vaultline.store.connections import ConnectionRecord, connected_service_ids, list_connections
 from vaultline.store.consumers import (
     Consumer,
     ConsumerExists,
@@ -48,17 +53,53 @@ class UpdateConsumerRequest(RequestModel):
     metadata: ConsumerMetadata | None = None
 
 
-def consumer_view(consumer: Consumer) -> dict[str, Any]:
-    return {
+def consumer_view(
+    consumer: Consumer, *, services: list[str], connections: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
         "consumer_id": consumer.consumer_id,
         "application_id": consumer.application_id,
         "metadata": consumer.metadata,
-        # Connections arrive with the integrations work; until then a consumer has none.
-        "connections": [],
-        "services": [],
+        "services": services,
         "created": iso_from_ms(consumer.created_at),
         "modified": iso_from_ms(consumer.modified_at),
     }
+    if connections is not None:  # the single-consumer answers carry them; listings only name services
+        view["connections"] = connections
+    return view
+
+
+def consumer_connection_view(definition: IntegrationDefinition, record: ConnectionRecord) -> dict[str, Any]:
+    """Apideck's ConsumerConnection: what is connected, never its settings (they hold secrets)."""
+    return {
+        "id": connection_id(definition.unified_api, definition.service_id),
+        "name": definition.name,
+        "icon": definition.logo_url,
+        "logo": definition.logo_url,
+        "website": definition.website,
+        "tag_line": definition.tag_line,
+        "service_id": definition.service_id,
+        "unified_api": definition.unified_api.value,
+        "consumer_id": record.consumer_id,
+        "auth_type": definition.auth_type,
+        "enabled": record.enabled,
+        "state": connection_state(definition, record),
+        "created_at": iso_from_ms(record.created_at),
+        "updated_at": iso_from_ms(record.updated_at),
+    }
+
+
+async def _full_view(request: Request, connection: AsyncConnection, consumer: Consumer) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    records = await list_connections(
+        connection,
+        application_id=consumer.application_id,
+        consumer_id=consumer.consumer_id,
+        ring=runtime.master_keys,
+    )
+    known = [(runtime.catalog.get(r.service_id), r) for r in records]
+    views = [consumer_connection_view(definition, record) for definition, record in known if definition is not None]
+    return consumer_view(consumer, services=[r.service_id for r in records], connections=views)
 
 
 def _not_found(consumer_id: str) -> NotFound:
@@ -102,7 +143,7 @@ async def add_consumer(request: Request) -> Response:
             )
     except ConsumerExists:
         raise Conflict(f"Consumer {consumer_id!r} already exists", detail="Use PATCH to update its metadata.") from None
-    return ok(consumer_view(consumer))
+    return ok(consumer_view(consumer, services=[], connections=[]))
 
 
 @router.get(
@@ -123,6 +164,9 @@ async def all_consumers(
     after_pk = cursor_number(position, maximum=INT32_MAX) if position is not None else None
     async with runtime_of(request).engine.connect() as connection:
         page, next_pk = await list_consumers(connection, application_id=application.id, after_pk=after_pk, limit=limit)
+        services = await connected_service_ids(
+            connection, application_id=application.id, consumer_ids=[c.consumer_id for c in page]
+        )
     next_cursor = encode_cursor(str(next_pk)) if next_pk is not None else None
     meta = page_meta(
         request,
@@ -131,11 +175,11 @@ async def all_consumers(
         current=cursor,
         next_cursor=next_cursor,
     )
-    return ok([consumer_view(c) for c in page], **meta)
+    return ok([consumer_view(c, services=services.get(c.consumer_id, [])) for c in page], **meta)
 
 
 @router.get(
-    "/{consumer_id}",
+    "/{consumer_id:path}",
     summary="Get consumer",
     operation_id="consumersOne",
     response_model=ConsumerResponse,
@@ -146,13 +190,14 @@ async def one_consumer(request: Request, consumer_id: str) -> Response:
     consumer_id = _possible_id(consumer_id)
     async with runtime_of(request).engine.connect() as connection:
         consumer = await get_consumer(connection, application_id=application.id, consumer_id=consumer_id)
-    if consumer is None:
-        raise _not_found(consumer_id)
-    return ok(consumer_view(consumer))
+        if consumer is None:
+            raise _not_found(consumer_id)
+        view = await _full_view(request, connection, consumer)
+    return ok(view)
 
 
 @router.patch(
-    "/{consumer_id}",
+    "/{consumer_id:path}",
     summary="Update consumer",
     operation_id="consumersUpdate",
     response_model=ConsumerResponse,
@@ -177,12 +222,13 @@ async def patch_consumer(request: Request, consumer_id: str) -> Response:
         consumer = await update_consumer_metadata(
             connection, application_id=application.id, consumer_id=consumer_id, metadata=metadata
         )
-    assert consumer is not None
-    return ok(consumer_view(consumer))
+        assert consumer is not None
+        view = await _full_view(request, connection, consumer)
+    return ok(view)
 
 
 @router.delete(
-    "/{consumer_id}",
+    "/{consumer_id:path}",
     summary="Delete consumer",
     operation_id="consumersDelete",
     response_model=DeleteConsumerResponse,

@@ -76,7 +76,7 @@ class ConsumerView(BaseModel):
     consumer_id: str
     application_id: str
     metadata: ConsumerMetadata
-    connections: list[dict[str, Any]]
+    connections: list[dict[str, Any]] | None = None  # only on single-consumer answers
     services: list[str]
     created: str
     modified: str

@@ -179,3 +179,20 @@ async def delete_connection(
 async def delete_consumer_connections(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> int:
     result = await connection.execute(delete(connections).where(_owner(application_id, consumer_id)))
     return int(result.rowcount)
+
+
+async def connected_service_ids(
+    connection: AsyncConnection, *, application_id: str, consumer_ids: list[str]
+) -> dict[str, list[str]]:
+    """Each consumer's connected services, without opening any credentials (for listings)."""
+    if not consumer_ids:
+        return {}
+    query = (
+        select(connections.c.consumer_id, connections.c.service_id)
+        .where(connections.c.application_id == application_id, connections.c.consumer_id.in_(consumer_ids))
+        .order_by(connections.c.pk)
+    )
+    services: dict[str, list[str]] = {}
+    for row in await connection.execute(query):
+        services.setdefault(row.consumer_id, []).append(row.service_id)
+    return services
