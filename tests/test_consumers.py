@@ -115,3 +115,17 @@ async def test_consumer_ids_may_contain_slashes(client: httpx.AsyncClient, tenan
     fetched = await client.get("/vault/consumers/org%2F42", headers=headers)
     assert fetched.status_code == 200 and fetched.json()["data"]["consumer_id"] == "org/42"
     assert (await client.delete("/vault/consumers/org/42", headers=headers)).status_code == 200
+
+
+async def test_a_retried_create_with_the_same_idempotency_key_is_answered_200(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    headers = {**tenant.headers(None), "Idempotency-Key": "retry-1"}
+    body = {"consumer_id": "retried", "metadata": METADATA}
+    first = await client.post("/vault/consumers", headers=headers, json=body)
+    again = await client.post("/vault/consumers", headers=headers, json=body)  # the first answer was "lost"
+    assert first.status_code == again.status_code == 200
+    assert first.json()["data"]["created"] == again.json()["data"]["created"]
+    other_key = await client.post("/vault/consumers", headers={**headers, "Idempotency-Key": "retry-2"}, json=body)
+    no_key = await client.post("/vault/consumers", headers=tenant.headers(None), json=body)
+    assert other_key.status_code == no_key.status_code == 409

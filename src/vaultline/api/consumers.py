@@ -102,6 +102,12 @@ async def _full_view(request: Request, connection: AsyncConnection, consumer: Co
     return consumer_view(consumer, services=[r.service_id for r in records], connections=views)
 
 
+def _idempotency_key(request: Request) -> str | None:
+    """The client's Idempotency-Key (SDKs send one per logical call and reuse it on retries)."""
+    key = request.headers.get("idempotency-key", "").strip()
+    return key[:255] if key else None
+
+
 def _not_found(consumer_id: str) -> NotFound:
     return NotFound(f"No consumer {consumer_id!r} in this application")
 
@@ -129,6 +135,8 @@ def _possible_id(consumer_id: str) -> str:
     responses=documented_errors(400, 401, 409, 413, 415),
 )
 async def add_consumer(request: Request) -> Response:
+    """Create a consumer. A retry carrying the same ``Idempotency-Key`` as the request that
+    created it gets that consumer back (200) instead of a 409."""
     application = await authenticate_application(request)
     body = await read_json_body(request, CreateConsumerRequest, required=True)
     assert body is not None
@@ -139,7 +147,11 @@ async def add_consumer(request: Request) -> Response:
     try:
         async with runtime_of(request).engine.begin() as connection:
             consumer = await create_consumer(
-                connection, application_id=application.id, consumer_id=consumer_id, metadata=metadata
+                connection,
+                application_id=application.id,
+                consumer_id=consumer_id,
+                metadata=metadata,
+                creation_key=_idempotency_key(request),
             )
     except ConsumerExists:
         raise Conflict(f"Consumer {consumer_id!r} already exists", detail="Use PATCH to update its metadata.") from None

@@ -66,6 +66,8 @@ consumers = Table(
     Column("custom_settings", JSON, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("modified_at", BigInteger, nullable=False),
+    # The Idempotency-Key of the POST that created it: a retry of that POST is answered 200.
+    Column("creation_key", String(255), nullable=True),
     UniqueConstraint("application_id", "consumer_id", name="uq_consumers_application_consumer"),
 )
 

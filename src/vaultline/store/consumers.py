@@ -24,6 +24,7 @@ class Consumer:
     metadata: dict[str, Any]
     created_at: int
     modified_at: int
+    creation_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,15 @@ class ConsumerExists(Exception):
 
 
 def _from_row(row: Row[Any]) -> Consumer:
-    return Consumer(row.pk, row.application_id, row.consumer_id, row.metadata or {}, row.created_at, row.modified_at)
+    return Consumer(
+        row.pk,
+        row.application_id,
+        row.consumer_id,
+        row.metadata or {},
+        row.created_at,
+        row.modified_at,
+        row.creation_key,
+    )
 
 
 async def upsert_consumers(connection: AsyncConnection, upserts: list[ConsumerUpsert]) -> None:
@@ -81,8 +90,15 @@ def _insert_values(item: ConsumerUpsert) -> dict[str, Any]:
 
 
 async def create_consumer(
-    connection: AsyncConnection, *, application_id: str, consumer_id: str, metadata: dict[str, Any]
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    metadata: dict[str, Any],
+    creation_key: str | None = None,
 ) -> Consumer:
+    """Create the consumer; ``ConsumerExists`` unless it exists from the same ``creation_key``
+    (a retry of the same request), in which case the stored consumer is returned."""
     at = now_ms()
     try:
         async with connection.begin_nested():
@@ -93,10 +109,14 @@ async def create_consumer(
                     metadata=metadata,
                     created_at=at,
                     modified_at=at,
+                    creation_key=creation_key,
                 )
             )
     except IntegrityError as exc:
-        raise ConsumerExists(consumer_id) from exc
+        existing = await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
+        if existing is None or creation_key is None or existing.creation_key != creation_key:
+            raise ConsumerExists(consumer_id) from exc
+        return existing
     consumer = await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
     assert consumer is not None
     return consumer
