@@ -21,6 +21,8 @@ from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.config import Settings
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
+from vaultline.hosted import install_hosted_vault
+from vaultline.hosted.error_pages import is_hosted_path, render_error_page
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
 from vaultline.runtime import Runtime
 
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(well_known.router)
     app.include_router(error_docs.router)
     app.include_router(reference_docs.router)
+    install_hosted_vault(app)
     install_openapi(app)
     _install_error_handlers(app, settings.public_url)
     app.add_middleware(SessionCorsMiddleware, public_url=settings.public_url)
@@ -72,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _install_error_handlers(app: FastAPI, public_url: str) -> None:
     def _error_response(error: VaultError, request: Request | None = None) -> Response:
+        if request is not None and is_hosted_path(request.url.path):
+            return render_error_page(request, error)  # the consumer sees a page, not JSON
         headers = {**PRIVATE, **error.headers}
         return JSONResponse(error.to_body(public_url), status_code=error.status_code, headers=headers)
 

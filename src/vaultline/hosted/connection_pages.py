@@ -1,0 +1,205 @@
+"""One integration's page: connect (API-key/basic form or OAuth Authorize), its settings,
+resource settings, guide and the actions ``allow_actions`` permits, plus the confirmation
+page that guards destructive actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vaultline.api.auth import runtime_of
+from vaultline.catalog.definitions import FormField
+from vaultline.connection_state import has_credentials, is_set
+from vaultline.errors import NotFound
+from vaultline.hosted.connection_actions import OfferedConnection, one_connection
+from vaultline.hosted.flash import pop_flash, read_flash
+from vaultline.hosted.page_chrome import page_chrome, with_query
+from vaultline.hosted.presentation import badge_for
+from vaultline.hosted.rendering import renderer_of
+from vaultline.hosted.security import page_headers
+from vaultline.hosted.vault_session import VaultContext, open_vault
+
+router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
+
+CONFIRMATIONS = {
+    "disconnect": (
+        "Disconnect {name}?",
+        "Your {name} credentials will be removed. {app} will stop syncing with {name} until you connect it again.",
+        "Yes, disconnect",
+    ),
+    "delete": (
+        "Delete the {name} connection?",
+        "The connection and all its settings will be deleted. This cannot be undone.",
+        "Yes, delete",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    label: str
+    href: str
+    confirm: bool = False
+    danger: bool = False
+    link: bool = False
+
+
+def connection_path(vault: VaultContext, item: OfferedConnection) -> str:
+    return f"{vault.base_path}/integrations/{item.unified_api}/{item.service_id}"
+
+
+def credential_fields(item: OfferedConnection) -> list[FormField]:
+    ids = set(item.definition.credential_ids)
+    return [f for f in item.definition.form_fields if f.id in ids]
+
+
+def setting_fields(item: OfferedConnection) -> list[FormField]:
+    ids = set(item.definition.credential_ids)
+    return [f for f in item.definition.form_fields if f.id not in ids]
+
+
+def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Action]:
+    """Only what the session's ``allow_actions`` permits and the connection's state makes sense of."""
+    record, path = item.record, connection_path(vault, item)
+    if record is None:
+        return []
+    credentials = has_credentials(item.definition, record)
+    form_based = item.definition.auth_type in ("apiKey", "basic")
+    actions: list[Action] = []
+    if vault.allows("disable"):
+        actions.append(
+            Action("disable", "Disable", f"{path}/disable")
+            if record.enabled
+            else Action("enable", "Enable", f"{path}/enable")
+        )
+    if vault.allows("reauthorize") and credentials and form_based:
+        actions.append(Action("reauthorize", "Re-authorize", f"{path}?step=reauthorize", link=True))
+    if vault.allows("disconnect") and credentials and form_based:
+        actions.append(Action("disconnect", "Disconnect", f"{path}/confirm/disconnect", confirm=True, danger=True))
+    if vault.allows("delete"):
+        actions.append(Action("delete", "Delete", f"{path}/confirm/delete", confirm=True, danger=True))
+    return actions
+
+
+def _resources(item: OfferedConnection) -> list[dict[str, str]]:
+    stored = {c.get("resource"): c for c in (item.record.configuration if item.record else None) or []}
+    resources = []
+    for name in item.definition.configurable_resources:
+        defaults = stored.get(name, {}).get("defaults") or []
+        value = next((str(d.get("value", "")) for d in defaults if d.get("id") == "owner_id"), "")
+        resources.append({"name": name, "label": name.replace("_", " ").capitalize(), "value": value})
+    return resources
+
+
+def render_connection(
+    request: Request,
+    vault: VaultContext,
+    item: OfferedConnection,
+    *,
+    step: str | None = None,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    form_error: str | None = None,
+) -> Response:
+    record = item.record
+    credentials = record is not None and has_credentials(item.definition, record)
+    reauthorizing = step == "reauthorize" and credentials and vault.allows("reauthorize")
+    show_connect = not credentials or reauthorizing
+    if reauthorizing:
+        connect_fields = credential_fields(item)
+    else:
+        connect_fields = list(item.definition.form_fields)
+    stored = record.settings if record else {}
+    page = page_chrome(vault, current="integrations")
+    flash = read_flash(request)
+    if flash is not None and (flash.unified_api, flash.service_id) == (item.unified_api, item.service_id):
+        page.flash = flash.message
+        if flash.kind == "deleted":
+            page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
+        else:
+            page.event = {"type": "connection_change", "connection": item.event()}
+        became_callable = item.state == "callable" and flash.kind in ("connected", "saved", "reauthorized")
+        if became_callable and vault.settings.get("auto_redirect") and vault.redirect_uri and not vault.embedded:
+            page.auto_redirect = with_query(vault.redirect_uri, authorizedConnection=item.service_id)
+            page.flash = None
+    has_record = record is not None
+    response = renderer_of(request).render(
+        "connection.html",
+        status_code=status_code,
+        embed_origins=vault.application.embed_origins,
+        theme=vault.theme,
+        page=page,
+        item=item,
+        badge=badge_for(item),
+        show_connect=show_connect,
+        reauthorizing=reauthorizing,
+        connect_fields=connect_fields,
+        settings_fields=setting_fields(item) if credentials else [],
+        values=values
+        if values is not None
+        else {k: v for k, v in stored.items() if k not in item.definition.sensitive_ids},
+        saved={k: is_set(v) for k, v in stored.items()},
+        errors=errors or {},
+        form_error=form_error,
+        authorize_url=None,  # the OAuth authorize flow is not served yet
+        resources=_resources(item) if has_record and not vault.settings.get("hide_resource_settings") else [],
+        guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
+        actions=permitted_actions(vault, item),
+    )
+    pop_flash(request, response, vault)
+    return response
+
+
+async def load(
+    request: Request, session_id: str, unified_api: str, service_id: str
+) -> tuple[VaultContext, OfferedConnection]:
+    runtime = runtime_of(request)
+    vault = await open_vault(request, runtime, session_id)
+    item = await one_connection(runtime, vault.caller, unified_api, service_id)
+    return vault, item
+
+
+@router.get("")
+async def connection_page(
+    request: Request,
+    session_id: str,
+    unified_api: str,
+    service_id: str,
+    step: str | None = Query(default=None, max_length=32),
+) -> Response:
+    vault, item = await load(request, session_id, unified_api, service_id)
+    focus = vault.view.focus
+    if vault.isolated and focus and focus != (unified_api, service_id):
+        headers = page_headers(nonce=None, embed_origins=vault.application.embed_origins)
+        return RedirectResponse(
+            f"{vault.base_path}/integrations/{focus[0]}/{focus[1]}", status_code=303, headers=headers
+        )
+    return render_connection(request, vault, item, step=step)
+
+
+@router.get("/confirm/{action}")
+async def confirm_page(request: Request, session_id: str, unified_api: str, service_id: str, action: str) -> Response:
+    vault, item = await load(request, session_id, unified_api, service_id)
+    if action not in CONFIRMATIONS:
+        raise NotFound("There is nothing to confirm here")
+    vault.caller.require_action(action, f"{action} a connection")
+    question, explanation, label = CONFIRMATIONS[action]
+    names = {"name": item.definition.name, "app": vault.application.name}
+    path = connection_path(vault, item)
+    return renderer_of(request).render(
+        "confirm.html",
+        embed_origins=vault.application.embed_origins,
+        theme=vault.theme,
+        page=page_chrome(vault, current="integrations"),
+        question=question.format(**names),
+        explanation=explanation.format(**names),
+        confirm_label=label,
+        action_url=f"{path}/{action}",
+        cancel_url=path,
+    )

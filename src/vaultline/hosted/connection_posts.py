@@ -1,0 +1,158 @@
+"""The forms of a connection page. Each post passes the CSRF check, re-verifies the session
+(an expired one gets the "expired" page), then changes the connection through the same logic
+as the connections API, so ``unified_apis`` and ``allow_actions`` are enforced on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vaultline.api.auth import runtime_of
+from vaultline.catalog.definitions import FormField
+from vaultline.connection_state import has_credentials
+from vaultline.errors import BadRequest, Forbidden, Unprocessable
+from vaultline.hosted.connection_actions import OfferedConnection, remove_connection, update_connection
+from vaultline.hosted.connection_pages import (
+    connection_path,
+    credential_fields,
+    load,
+    render_connection,
+    setting_fields,
+)
+from vaultline.hosted.flash import Flash, set_flash
+from vaultline.hosted.forms import field_of_message, parse_settings, read_form
+from vaultline.hosted.security import check_same_origin, page_headers
+from vaultline.hosted.vault_session import VaultContext
+
+router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
+
+
+async def _checked_load(
+    request: Request, session_id: str, unified_api: str, service_id: str
+) -> tuple[VaultContext, OfferedConnection]:
+    check_same_origin(request, runtime_of(request).settings.public_url)
+    return await load(request, session_id, unified_api, service_id)
+
+
+def _done(vault: VaultContext, item: OfferedConnection, kind: str, *, to: str | None = None) -> Response:
+    headers = page_headers(nonce=None, embed_origins=vault.application.embed_origins)
+    response = RedirectResponse(to or connection_path(vault, item), status_code=303, headers=headers)
+    set_flash(response, vault, Flash(kind, item.unified_api, item.service_id))
+    return response
+
+
+async def _save_form(
+    request: Request,
+    vault: VaultContext,
+    item: OfferedConnection,
+    fields: list[FormField],
+    *,
+    kind: str,
+    step: str | None,
+) -> Response:
+    form = await read_form(request)
+    stored = item.record.settings if item.record else {}
+    parsed = parse_settings(fields, form, stored)
+    if parsed.errors:
+        return render_connection(
+            request, vault, item, step=step, status_code=422, errors=parsed.errors, values=parsed.shown,
+            form_error="Please correct the highlighted fields.",
+        )  # fmt: skip
+    try:
+        updated = await update_connection(
+            vault.runtime,
+            vault.caller,
+            item,
+            enabled=True if item.record is None else None,
+            settings=parsed.settings,
+        )
+    except BadRequest as exc:
+        where = field_of_message(exc.message)
+        errors = {where: exc.message.split(": ", 1)[-1]} if where else {}
+        return render_connection(
+            request, vault, item, step=step, status_code=422, errors=errors, values=parsed.shown,
+            form_error=None if errors else exc.message,
+        )  # fmt: skip
+    except Forbidden as exc:
+        return render_connection(
+            request, vault, item, step=step, status_code=403, values=parsed.shown, form_error=exc.message
+        )
+    return _done(vault, updated, kind)
+
+
+@router.post("/connect")
+async def connect(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    """The connect form (all fields) or, once connected, the re-authorize form (credentials)."""
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    definition = item.definition
+    if definition.auth_type == "oauth2":
+        raise Unprocessable(f"{definition.name} is connected by signing in to it, not with a form")
+    reauthorizing = item.record is not None and has_credentials(definition, item.record)
+    if reauthorizing:
+        vault.caller.require_action("reauthorize", "replace a connection's credentials")
+        return await _save_form(request, vault, item, credential_fields(item), kind="reauthorized", step="reauthorize")
+    return await _save_form(request, vault, item, list(definition.form_fields), kind="connected", step=None)
+
+
+@router.post("/settings")
+async def save_settings(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    if item.record is None or not has_credentials(item.definition, item.record):
+        raise Unprocessable(f"Connect {item.definition.name} before changing its settings")
+    return await _save_form(request, vault, item, setting_fields(item), kind="saved", step=None)
+
+
+@router.post("/resources")
+async def save_resources(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    if vault.settings.get("hide_resource_settings"):
+        raise Forbidden("Resource settings are not part of this session")
+    form = await read_form(request)
+    configuration: list[dict[str, Any]] = []
+    for resource in item.definition.configurable_resources:
+        value = (form.get(resource) or [""])[-1].strip()[:200]
+        if value:
+            configuration.append({"resource": resource, "defaults": [{"id": "owner_id", "value": value}]})
+    updated = await update_connection(vault.runtime, vault.caller, item, configuration=configuration)
+    return _done(vault, updated, "resources")
+
+
+async def _set_enabled(request: Request, session_id: str, unified_api: str, service_id: str, enabled: bool) -> Response:
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    if item.record is None:
+        raise Unprocessable(f"Connect {item.definition.name} first")
+    updated = await update_connection(vault.runtime, vault.caller, item, enabled=enabled)
+    return _done(vault, updated, "enabled" if enabled else "disabled")
+
+
+@router.post("/enable")
+async def enable(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    return await _set_enabled(request, session_id, unified_api, service_id, True)
+
+
+@router.post("/disable")
+async def disable(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    return await _set_enabled(request, session_id, unified_api, service_id, False)
+
+
+@router.post("/disconnect")
+async def disconnect(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    vault.caller.require_action("disconnect", "disconnect a connection")
+    if item.definition.auth_type not in ("apiKey", "basic"):
+        raise Unprocessable(f"{item.definition.name} cannot be disconnected here yet")
+    if item.record is None or not has_credentials(item.definition, item.record):
+        raise Unprocessable(f"{item.definition.name} is not connected")
+    cleared: dict[str, Any] = dict.fromkeys(item.definition.credential_ids)
+    updated = await update_connection(vault.runtime, vault.caller, item, settings=cleared)
+    return _done(vault, updated, "disconnected")
+
+
+@router.post("/delete")
+async def delete(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    await remove_connection(vault.runtime, vault.caller, item)
+    return _done(vault, item, "deleted", to=f"{vault.base_path}/integrations")

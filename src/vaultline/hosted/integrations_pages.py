@@ -1,0 +1,115 @@
+"""The Hosted Vault's lists: integrations (grouped, searchable, with state badges),
+suggestions, and the consumer's recent activity (logs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vaultline.api.auth import runtime_of
+from vaultline.clock import iso_from_ms
+from vaultline.errors import NotFound
+from vaultline.hosted.connection_actions import offered_connections
+from vaultline.hosted.flash import pop_flash, read_flash
+from vaultline.hosted.page_chrome import PageChrome, page_chrome
+from vaultline.hosted.presentation import badge_for, grouped
+from vaultline.hosted.rendering import renderer_of
+from vaultline.hosted.security import page_headers
+from vaultline.hosted.suggestions import peer_counts, rank
+from vaultline.hosted.vault_session import VaultContext, open_vault
+from vaultline.store.sessions import list_sessions
+
+router = APIRouter(prefix="/hosted/{session_id}", include_in_schema=False)
+
+
+def _render(
+    request: Request,
+    vault: VaultContext,
+    template: str,
+    *,
+    current: str,
+    page: PageChrome | None = None,
+    **context: Any,
+) -> Response:
+    page = page or page_chrome(vault, current=current)
+    return renderer_of(request).render(
+        template,
+        embed_origins=vault.application.embed_origins,
+        theme=vault.theme,
+        page=page,
+        badge_for=badge_for,
+        **context,
+    )
+
+
+@router.get("")
+async def vault_home(request: Request, session_id: str) -> Response:
+    vault = await open_vault(request, runtime_of(request), session_id)
+    focus = vault.view.focus
+    target = f"/integrations/{focus[0]}/{focus[1]}" if focus and vault.isolated else "/integrations"
+    headers = page_headers(nonce=None, embed_origins=vault.application.embed_origins)
+    return RedirectResponse(vault.base_path + target, status_code=303, headers=headers)
+
+
+@router.get("/integrations")
+async def integrations_page(request: Request, session_id: str, q: str = Query(default="", max_length=100)) -> Response:
+    runtime = runtime_of(request)
+    vault = await open_vault(request, runtime, session_id)
+    if vault.isolated and vault.view.focus:  # isolation: only the connection at hand
+        return await vault_home(request, session_id)
+    items = await offered_connections(runtime, vault.caller)
+    page = page_chrome(vault, current="integrations")
+    flash = read_flash(request)
+    if flash is not None and flash.kind == "deleted":
+        definition = runtime.catalog.get(flash.service_id)
+        page.flash = f"{definition.name if definition else flash.service_id} connection deleted."
+        page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
+    groups = grouped(items, query=q)
+    response = _render(request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q)
+    pop_flash(request, response, vault)
+    return response
+
+
+@router.get("/suggestions")
+async def suggestions_page(request: Request, session_id: str) -> Response:
+    runtime = runtime_of(request)
+    vault = await open_vault(request, runtime, session_id)
+    if not vault.settings.get("show_suggestions") or vault.isolated:
+        raise NotFound("Suggestions are not part of this session")
+    items = await offered_connections(runtime, vault.caller)
+    counts = await peer_counts(runtime, application_id=vault.application.id, consumer_id=vault.session.consumer_id)
+    return _render(request, vault, "suggestions.html", current="suggestions", suggestions=rank(items, counts))
+
+
+@router.get("/logs")
+async def logs_page(request: Request, session_id: str) -> Response:
+    """Until the logs endpoint lands: what the server already records for this consumer, the
+    vault sessions opened and each connection's creation and last change."""
+    runtime = runtime_of(request)
+    vault = await open_vault(request, runtime, session_id)
+    if not vault.settings.get("show_logs", True) or vault.isolated:
+        raise NotFound("Logs are not part of this session")
+    items = await offered_connections(runtime, vault.caller)
+    async with runtime.engine.connect() as connection:
+        sessions, _ = await list_sessions(
+            connection,
+            application_id=vault.application.id,
+            consumer_id=vault.session.consumer_id,
+            before=None,
+            limit=20,
+        )
+    events: list[tuple[int, str]] = [(s.created_at, "Opened the vault") for s in sessions]
+    for item in items:
+        if item.record is None:
+            continue
+        events.append((item.record.created_at, f"Added {item.definition.name}"))
+        if item.record.updated_at > item.record.created_at:
+            events.append((item.record.updated_at, f"Changed {item.definition.name} ({badge_for(item).label.lower()})"))
+    entries = [
+        {"iso": iso_from_ms(at), "display": (iso_from_ms(at) or "")[:16].replace("T", " "), "text": text}
+        for at, text in sorted(events, reverse=True)[:50]
+    ]
+    return _render(request, vault, "logs.html", current="logs", entries=entries)

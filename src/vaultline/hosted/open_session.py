@@ -1,0 +1,108 @@
+"""``GET /session/{token}``: the link a consumer follows. The token is verified, swapped for an
+HttpOnly cookie scoped to this session's pages, and the browser is sent to a clean URL, so the
+token leaves the address bar, the history and every Referer."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vaultline.api.auth import runtime_of
+from vaultline.errors import Forbidden, NotFound
+from vaultline.hosted.security import (
+    COOKIE_GRACE_SECONDS,
+    FLASH_COOKIE,
+    SESSION_COOKIE,
+    VIEW_COOKIE,
+    clear_cookie,
+    page_headers,
+    set_scoped_cookie,
+)
+from vaultline.hosted.vault_session import ErrorContext, HostedView, embed_origin_for, error_context_for
+from vaultline.runtime import Runtime
+from vaultline.store.applications import get_application
+from vaultline.tokens.session_tokens import SessionTokenError
+from vaultline.tokens.session_verification import VerifiedSession, verify_session
+
+router = APIRouter(include_in_schema=False)
+
+# Apideck's initialView names (and ours) → where a deep link lands.
+_VIEWS = {"suggestions": "/suggestions", "logs": "/logs", "integrations": "/integrations"}
+_SECTIONS = {"settings": "#settings", "configurable-resources": "#resources", "resources": "#resources"}
+
+
+def _focus(
+    runtime: Runtime, session: VerifiedSession, service_id: str | None, unified_api: str | None
+) -> tuple[str, str] | None:
+    if not service_id:
+        return None
+    definition = runtime.catalog.get(service_id)
+    if definition is None or (unified_api and definition.unified_api.value != unified_api):
+        return None
+    allowed = session.settings.get("unified_apis") or []
+    if allowed and definition.unified_api.value not in allowed:
+        return None
+    return definition.unified_api.value, definition.service_id
+
+
+@router.get("/session/{token}")
+async def open_session(
+    request: Request,
+    token: str,
+    service_id: str | None = Query(default=None, max_length=64),
+    unified_api: str | None = Query(default=None, max_length=64),
+    view: str | None = Query(default=None, max_length=64),
+    embedded: str | None = Query(default=None, max_length=8),
+    origin: str | None = Query(default=None, max_length=2048),
+) -> Response:
+    """Query: ``service_id`` (and optionally ``unified_api``) opens one integration directly;
+    ``view`` opens suggestions/logs or a connection's settings/resources section; Vault JS adds
+    ``embedded=1&origin=<its page's origin>``, which must be one of the application's embedding
+    origins."""
+    runtime = runtime_of(request)
+    wants_embed = embedded in ("1", "true")
+    try:
+        session = await verify_session(runtime, token)
+    except SessionTokenError:
+        request.state.hosted_error = await error_context_for(
+            runtime, token, embed_origin=origin if wants_embed else None
+        )
+        raise
+    async with runtime.engine.connect() as connection:
+        application = await get_application(connection, application_id=session.application_id)
+    if application is None:
+        raise NotFound("This application no longer exists")
+    embed_origin = embed_origin_for(application, origin) if wants_embed else None
+    if wants_embed and embed_origin is None:
+        request.state.hosted_error = ErrorContext(embed_origins=application.embed_origins)
+        raise Forbidden("This website is not allowed to open the vault", detail={"origin": origin})
+    focus = _focus(runtime, session, service_id, unified_api)
+    base = f"/hosted/{session.record.id}"
+    if focus is not None:
+        location = f"{base}/integrations/{focus[0]}/{focus[1]}{_SECTIONS.get(view or '', '')}"
+    else:
+        location = base + _VIEWS.get(view or "", "/integrations")
+    headers = page_headers(nonce=None, embed_origins=application.embed_origins)
+    response = RedirectResponse(location, status_code=303, headers=headers)
+    secure = runtime.settings.public_url.startswith("https://")
+    max_age = max(int(session.claims["exp"]) - int(time.time()), 0) + COOKIE_GRACE_SECONDS
+    view_cookie = HostedView(embed_origin, focus).encode()
+    if not view_cookie:
+        clear_cookie(response, VIEW_COOKIE, session_id=session.record.id)
+    for name, value in ((SESSION_COOKIE, token), (VIEW_COOKIE, view_cookie)):
+        if not value:
+            continue
+        set_scoped_cookie(
+            response,
+            name,
+            value,
+            session_id=session.record.id,
+            max_age=max_age,
+            secure=secure,
+            cross_site=embed_origin is not None,
+        )
+    clear_cookie(response, FLASH_COOKIE, session_id=session.record.id)
+    return response

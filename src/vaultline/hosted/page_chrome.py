@@ -1,0 +1,93 @@
+"""What every Hosted Vault page shows around its content, decided from the session's settings
+and theme: sidebar or top bar, consumer card, navigation, banners, links and Vault JS data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from vaultline.hosted.vault_session import VaultContext
+
+FLASH_MESSAGES = {
+    "connected": "Connected.",
+    "saved": "Settings saved.",
+    "enabled": "Connection enabled.",
+    "disabled": "Connection disabled.",
+    "disconnected": "Disconnected: the credentials were removed.",
+    "deleted": "Connection deleted.",
+    "reauthorized": "New credentials saved.",
+    "resources": "Resource settings saved.",
+}
+
+
+@dataclass
+class NavItem:
+    label: str
+    href: str
+    current: bool
+
+
+@dataclass
+class PageChrome:
+    vault_name: str
+    application_name: str
+    base_path: str
+    favicon: str | None
+    logo: str | None
+    sidebar: bool
+    consumer_card: bool
+    consumer: dict[str, Any]
+    nav: list[NavItem]
+    sandbox: bool
+    isolated: bool
+    embedded: bool
+    embed_origin: str | None
+    redirect_uri: str | None
+    privacy_url: str | None
+    terms_url: str | None
+    expires_at: int
+    flash: str | None = None
+    event: dict[str, Any] | None = None
+    auto_redirect: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` with ``params`` added to its query string, properly encoded."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
+    settings, theme, base = vault.settings, vault.theme, vault.base_path
+    # Vault JS's modal brings its own frame: embedded pages never show the sidebar chrome.
+    sidebar = bool(settings.get("show_sidebar", True)) and not vault.embedded
+    nav: list[NavItem] = []
+    if not vault.isolated:
+        nav.append(NavItem("Integrations", f"{base}/integrations", current == "integrations"))
+        if settings.get("show_suggestions"):
+            nav.append(NavItem("Suggestions", f"{base}/suggestions", current == "suggestions"))
+        if settings.get("show_logs", True):
+            nav.append(NavItem("Logs", f"{base}/logs", current == "logs"))
+    consumer = vault.consumer_metadata
+    return PageChrome(
+        vault_name=vault.vault_name,
+        application_name=vault.application.name,
+        base_path=base,
+        favicon=theme.get("favicon"),
+        logo=theme.get("logo"),
+        sidebar=sidebar,
+        consumer_card=sidebar and not settings.get("hide_consumer_card") and bool(consumer),
+        consumer=consumer,
+        nav=nav,
+        sandbox=bool(settings.get("sandbox_mode")),
+        isolated=vault.isolated,
+        embedded=vault.embedded,
+        embed_origin=vault.view.embed_origin,
+        redirect_uri=vault.redirect_uri,
+        privacy_url=theme.get("privacy_url"),
+        terms_url=theme.get("terms_url"),
+        expires_at=int(vault.session.claims["exp"]),
+    )

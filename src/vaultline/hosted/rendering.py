@@ -1,0 +1,91 @@
+"""Rendering Hosted Vault pages: one Jinja environment (autoescaped), the theme turned into CSS
+custom properties from validated colours only, and the headers every page carries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from vaultline.hosted.assets import StaticAssets
+from vaultline.hosted.security import new_nonce, page_headers
+
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+DEFAULT_PRIMARY = "#3b5bdb"
+DEFAULT_SIDE_BG = "#f4f5f7"
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    digits = color[1:]
+    if len(digits) in (3, 4):
+        digits = "".join(c * 2 for c in digits[:3])
+    return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
+
+
+def _luminance(color: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in _rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def readable_on(background: str) -> str:
+    """White text unless it would be hard to read on ``background`` (WCAG contrast under 4:1,
+    e.g. a yellow or pale brand colour), then near-black. Brands expect white on their colour;
+    4:1 keeps bold button labels comfortably readable."""
+    white_contrast = 1.05 / (_luminance(background) + 0.05)
+    return "#ffffff" if white_contrast >= 4.0 else "#111111"
+
+
+def valid_color(value: Any) -> str | None:
+    return value if isinstance(value, str) and _HEX_COLOR.fullmatch(value) else None
+
+
+def theme_css(theme: dict[str, Any]) -> str:
+    """``:root{…}`` from the theme: only strings that are hex colours ever reach the CSS."""
+    primary = valid_color(theme.get("primary_color")) or DEFAULT_PRIMARY
+    side_bg = valid_color(theme.get("sidepanel_background_color")) or DEFAULT_SIDE_BG
+    side_fg = valid_color(theme.get("sidepanel_text_color")) or readable_on(side_bg)
+    return f":root{{--primary:{primary};--on-primary:{readable_on(primary)};--side-bg:{side_bg};--side-fg:{side_fg}}}"
+
+
+@dataclass
+class PageRenderer:
+    environment: Environment
+    assets: StaticAssets
+
+    @classmethod
+    def create(cls, assets: StaticAssets) -> PageRenderer:
+        environment = Environment(
+            loader=PackageLoader("vaultline.hosted", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        environment.globals["asset"] = assets.url
+        return cls(environment, assets)
+
+    def render(
+        self,
+        template: str,
+        *,
+        status_code: int = 200,
+        embed_origins: tuple[str, ...] = (),
+        theme: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        nonce = new_nonce()
+        html = self.environment.get_template(template).render(nonce=nonce, theme_css=theme_css(theme or {}), **context)
+        headers = page_headers(nonce=nonce, embed_origins=embed_origins)
+        return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def renderer_of(request: Request) -> PageRenderer:
+    renderer: PageRenderer = request.app.state.hosted_renderer
+    return renderer
