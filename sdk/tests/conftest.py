@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ from vaultline.config import Settings
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import add_api_key
 from vaultline.store.applications import create_application
+from vaultline.store.integrations import set_integrations_enabled
 from vaultline_sdk import SDK, AsyncSDK
 
 IN_PROCESS_URL = "http://vault.test"
@@ -36,6 +37,8 @@ class Tenant:
     server_url: str
     application_id: str
     api_key: str
+    cli_environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """For ``vaultline`` commands against this server (empty in-process)."""
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +100,7 @@ def live_tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenant]:
             timeout=60,
         )
         app = json.loads(created.stdout)
-        yield Tenant(server_url=url, application_id=app["application_id"], api_key=app["api_key"])
+        yield Tenant(server_url=url, application_id=app["application_id"], api_key=app["api_key"], cli_environment=env)
     finally:
         process.terminate()
         try:
@@ -105,6 +108,19 @@ def live_tenant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenant]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_offering_tenant(live_tenant: Tenant) -> Tenant:
+    """The live application offering every catalog integration, enabled as an operator does."""
+    subprocess.run(
+        [str(_VAULTLINE), "integrations", "enable", "--app", live_tenant.application_id, "--all"],
+        env=dict(live_tenant.cli_environment),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return live_tenant
 
 
 @pytest.fixture
@@ -148,4 +164,17 @@ async def async_sdk(server_app: FastAPI, asgi_tenant: Tenant) -> AsyncIterator[A
             api_key=asgi_tenant.api_key,
             app_id=asgi_tenant.application_id,
             http_client=http,
+        )
+
+
+@pytest.fixture
+async def offer_every_integration(server_app: FastAPI, asgi_tenant: Tenant) -> None:
+    """The in-process application offers the whole catalog (what ``integrations enable --all`` does)."""
+    runtime: Runtime = server_app.state.runtime
+    async with runtime.engine.begin() as connection:
+        await set_integrations_enabled(
+            connection,
+            application_id=asgi_tenant.application_id,
+            service_ids=[definition.service_id for definition in runtime.catalog],
+            enabled=True,
         )

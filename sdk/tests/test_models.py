@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml  # type: ignore[import-untyped]
@@ -15,11 +18,33 @@ from vaultline_sdk.models import operations, shared
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "apideck-vault-openapi.yml"
 
 
-def test_unified_api_ids_are_the_reference_specs() -> None:
+@functools.cache
+def _reference_schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    return schemas
+
+
+def reference_schema(name: str) -> dict[str, Any]:
     if not SPEC.exists():
         pytest.skip(f"{SPEC} is not beside the checkout")
-    spec = yaml.safe_load(SPEC.read_text())
-    assert [e.value for e in shared.UnifiedApiIdEnum] == spec["components"]["schemas"]["UnifiedApiId"]["enum"]
+    schema: dict[str, Any] = _reference_schemas()[name]
+    return schema
+
+
+def test_unified_api_ids_are_the_reference_specs() -> None:
+    assert [e.value for e in shared.UnifiedApiIdEnum] == reference_schema("UnifiedApiId")["enum"]
+
+
+@pytest.mark.parametrize(
+    ("ours", "schema"),
+    [
+        (shared.ConnectionState, "ConnectionState"),
+        (shared.IntegrationState, "IntegrationState"),
+        (shared.AuthType, "AuthType"),
+    ],
+)
+def test_connection_enums_are_the_reference_specs(ours: type[StrEnum], schema: str) -> None:
+    assert {e.value for e in ours} == set(reference_schema(schema)["enum"])
 
 
 def test_enums_match_the_servers() -> None:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
-from readme_examples import as_user_would_run, readme_examples
+from readme_examples import readme_examples, run_example
 
 from conftest import Tenant
 from vaultline_sdk import SDK, AuthenticationError
@@ -16,21 +14,14 @@ from vaultline_sdk.models import operations
 SEED_EXAMPLES = ["seed-go", "seed-java", "seed-php"]
 
 
-def run_example(name: str, tenant: Tenant) -> dict[str, Any]:
-    code = as_user_would_run(
-        readme_examples()[name], server_url=tenant.server_url, api_key=tenant.api_key, app_id=tenant.application_id
-    )
-    namespace: dict[str, Any] = {"__name__": f"readme_{name.replace('-', '_')}"}
-    exec(compile(code, f"README.md:{name}", "exec"), namespace)
-    # The examples, like the seeds, leave their client open; a test must not leak its sockets.
-    for value in namespace.values():
-        if isinstance(value, SDK):
-            value.close()
-    return namespace
-
-
 def test_readme_holds_every_tested_example() -> None:
-    assert set(readme_examples()) == {*SEED_EXAMPLES, "seed-async", "wrong-key"}
+    assert set(readme_examples()) == {
+        *SEED_EXAMPLES,
+        "seed-async",
+        "wrong-key",
+        "connections",
+        "connections-as-consumer",
+    }
 
 
 @pytest.mark.slow

@@ -1,11 +1,11 @@
-"""Offline verification: the pure-Python Ed25519 against RFC 8032 and ``cryptography``, real
-server tokens against the real JWKS, and one named test per known attack on JWTs."""
+"""Offline verification (PyJWT, the ``verify`` extra): real server tokens against the real JWKS,
+one named test per known attack on JWTs, and the clear error when the extra is missing."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
+import sys
 import time
 from typing import Any
 
@@ -16,71 +16,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from vaultline_sdk import (
     AsyncSDK,
+    ConfigurationError,
     ExpiredSessionTokenError,
     InvalidSessionTokenError,
     UnknownSigningKeyError,
     verify_session_token,
 )
-from vaultline_sdk._ed25519 import verify_ed25519
 from vaultline_sdk.session_tokens import JWKSCache
 
 ISSUER = "http://vault.test"
 
-# RFC 8032 section 7.1, tests 1 to 3: (public key, message, signature).
-RFC8032_VECTORS = [
-    (
-        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        "",
-        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
-    ),
-    (
-        "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
-        "72",
-        "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
-    ),
-    (
-        "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
-        "af82",
-        "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
-    ),
-]
-
 
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-@pytest.mark.parametrize(("public", "message", "signature"), RFC8032_VECTORS)
-def test_rfc8032_vectors(public: str, message: str, signature: str) -> None:
-    key, msg, sig = bytes.fromhex(public), bytes.fromhex(message), bytes.fromhex(signature)
-    assert verify_ed25519(key, msg, sig)
-    assert not verify_ed25519(key, msg + b"!", sig)
-    assert not verify_ed25519(key, msg, sig[:-1] + bytes([sig[-1] ^ 1]))
-
-
-def test_agrees_with_cryptography_on_random_keys_and_tamperings() -> None:
-    for size in range(0, 200, 7):
-        private = Ed25519PrivateKey.generate()
-        public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        message = os.urandom(size)
-        signature = private.sign(message)
-        assert verify_ed25519(public, message, signature)
-        flipped = bytearray(signature)
-        flipped[size % 64] ^= 1 << (size % 8)
-        assert not verify_ed25519(public, message, bytes(flipped))
-        other = (
-            Ed25519PrivateKey.generate()
-            .public_key()
-            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        )
-        assert not verify_ed25519(other, message, signature)
-
-
-def test_malleable_signature_with_s_plus_l_is_refused() -> None:
-    public, message, signature = (bytes.fromhex(v) for v in RFC8032_VECTORS[0])
-    order = 2**252 + 27742317777372353535851937790883648493
-    s = int.from_bytes(signature[32:], "little") + order
-    assert not verify_ed25519(public, message, signature[:32] + s.to_bytes(32, "little"))
 
 
 class Signer:
@@ -180,6 +128,54 @@ def test_tampered_kid_is_refused() -> None:
         verify_session_token(attacker.token(), signer.jwks, issuer=ISSUER)
     with pytest.raises(UnknownSigningKeyError):
         verify_session_token(Signer("unknown").token(), signer.jwks, issuer=ISSUER)
+
+
+def test_a_key_under_the_kid_that_is_not_ed25519_is_refused() -> None:
+    signer = Signer()
+    jwks = {"keys": [{**signer.jwks["keys"][0], "crv": "X25519"}]}
+    with pytest.raises(InvalidSessionTokenError, match="not an Ed25519 signing key"):
+        verify_session_token(signer.token(), jwks, issuer=ISSUER)
+
+
+def test_times_are_checked_at_a_given_moment() -> None:
+    signer = Signer()
+    token = signer.token()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert verify_session_token(token, signer.jwks, issuer=ISSUER, now=claims["exp"] - 1).sub == "c"
+    with pytest.raises(ExpiredSessionTokenError):
+        verify_session_token(token, signer.jwks, issuer=ISSUER, now=claims["exp"] + 10)
+    with pytest.raises(InvalidSessionTokenError, match="not valid yet"):
+        verify_session_token(token, signer.jwks, issuer=ISSUER, now=claims["nbf"] - 10)
+    with pytest.raises(InvalidSessionTokenError, match="signature"):  # the signature is still checked
+        verify_session_token(token[:-4] + "AAAA", signer.jwks, issuer=ISSUER, now=claims["iat"])
+
+
+@pytest.mark.parametrize("missing", ["jwt", "jwt.algorithms"])
+def test_without_the_verify_extra_the_error_says_what_to_install(missing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = Signer()
+    token = signer.token()
+    monkeypatch.setitem(sys.modules, missing, None)  # what importing looks like when PyJWT is absent
+    with pytest.raises(ConfigurationError, match=r"pip install 'vaultline-sdk\[verify\]'"):
+        verify_session_token(token, signer.jwks, issuer=ISSUER)
+
+
+def test_pyjwt_without_its_crypto_backend_is_the_same_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = Signer()
+    token = signer.token()
+    monkeypatch.setattr(jwt.algorithms, "has_crypto", False)
+    with pytest.raises(ConfigurationError, match="vaultline-sdk"):
+        verify_session_token(token, signer.jwks, issuer=ISSUER)
+
+
+async def test_without_the_verify_extra_verify_token_fails_before_fetching_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = Signer().token()
+    monkeypatch.setitem(sys.modules, "jwt", None)
+    # Nothing listens there: reaching the network would be an APIConnectionError instead.
+    async with AsyncSDK(server_url="http://127.0.0.1:9", max_retries=0) as offline:
+        with pytest.raises(ConfigurationError, match="vaultline-sdk"):
+            await offline.sessions.verify_token(token)
 
 
 @pytest.mark.parametrize("garbage", ["", "a.b", "a.b.c.d", "!!!.e30.", "e30.e30.e30"])

@@ -66,7 +66,13 @@ class BaseClient:
     def headers_for(
         self, *, api_key: str | None = None, app_id: str | None = None, consumer_id: str | None = None
     ) -> dict[str, str]:
-        """The authenticated headers of an API call; raises ``ConfigurationError`` naming what is missing."""
+        """The authenticated headers of an API call; raises ``ConfigurationError`` naming what is missing.
+
+        A client built with a session token calls as that token's consumer (what a browser does),
+        unless the call itself names an API key.
+        """
+        if self.config.session is not None and api_key is None:
+            return self.config.session.headers(app_id=app_id, consumer_id=consumer_id)
         headers = {
             "Authorization": f"Bearer {self.config.require_api_key(api_key)}",
             APP_ID_HEADER: self.config.require_app_id(app_id),
@@ -129,6 +135,12 @@ class BaseClient:
         except ValidationError as exc:
             reason = f"{exc.error_count()} field(s) do not match {model.__name__}: {exc.errors()[0]['msg']}"
             raise APIResponseValidationError(response=response, reason=reason) from exc
+
+    @staticmethod
+    def expect_no_content(response: httpx.Response) -> None:
+        """A success without a body (204); an error status raises its ``APIStatusError`` subclass."""
+        if response.is_error:
+            raise make_status_error(response)
 
     @staticmethod
     def parse_json(response: httpx.Response) -> Any:

@@ -11,7 +11,7 @@ import httpx
 from vaultline_sdk._base_client import AsyncAPIClient, SyncAPIClient
 from vaultline_sdk._config import resolve_config
 from vaultline_sdk._constants import DEFAULT_MAX_RETRIES
-from vaultline_sdk.resources import AsyncConsumers, AsyncSessions, Consumers, Sessions
+from vaultline_sdk.resources import AsyncConnections, AsyncConsumers, AsyncSessions, Connections, Consumers, Sessions
 
 _SETTINGS_DOC = """
     Every setting comes from its argument, else from the environment, else a clear
@@ -22,6 +22,11 @@ _SETTINGS_DOC = """
             Any server speaking Apideck Vault's wire format works, Apideck's own included.
         api_key: your application's API key (``VAULTLINE_API_KEY``); a call's ``security`` overrides it.
         app_id: your application's id, sent as ``x-apideck-app-id`` (``VAULTLINE_APP_ID``).
+        session_token: call as a consumer instead, as a browser does: every call sends
+            ``Authorization: Bearer <token>``, ``x-apideck-auth-type: JWT`` and the token's
+            application and consumer ids. The server limits such a client to that consumer's
+            connections, its session's ``unified_apis`` and ``allow_actions``. A call naming
+            another consumer raises ``ConfigurationError``; a call's ``security`` API key wins.
         timeout: seconds, or an ``httpx.Timeout``, for each attempt (default 30 s, 5 s to connect).
         max_retries: retries of a failed attempt (default 2): connection errors, timeouts, 408,
             409, 429 and 5xx, with exponential backoff and jitter, honouring ``Retry-After``.
@@ -38,6 +43,8 @@ class SDK:
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: Consumers
     """Create, list, get, update and delete consumers."""
+    connections: Connections
+    """A consumer's connections: list, get, update, delete, validate; read credentials."""
 
     def __init__(
         self,
@@ -45,13 +52,14 @@ class SDK:
         server_url: str | None = None,
         api_key: str | None = None,
         app_id: str | None = None,
+        session_token: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._client = SyncAPIClient(
-            config=resolve_config(server_url=server_url, api_key=api_key, app_id=app_id),
+            config=resolve_config(server_url=server_url, api_key=api_key, app_id=app_id, session_token=session_token),
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
@@ -59,6 +67,7 @@ class SDK:
         )
         self.sessions = Sessions(self._client)
         self.consumers = Consumers(self._client)
+        self.connections = Connections(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 
@@ -67,16 +76,19 @@ class SDK:
         *,
         api_key: str | None = None,
         app_id: str | None = None,
+        session_token: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> SDK:
         """A client with some settings changed, sharing this one's connections:
-        ``sdk.with_options(max_retries=5).sessions.get(...)``."""
+        ``sdk.with_options(max_retries=5).sessions.get(...)``, or
+        ``sdk.with_options(session_token=token)`` to call as that token's consumer."""
         base = self._client
         return SDK(
             server_url=base.config.server_url,
             api_key=api_key or base.config.api_key,
             app_id=app_id or base.config.app_id,
+            session_token=session_token or (base.config.session.token if base.config.session else None),
             timeout=timeout if timeout is not None else base.timeout,
             max_retries=max_retries if max_retries is not None else base.max_retries,
             default_headers=base.default_headers,
@@ -111,6 +123,8 @@ class AsyncSDK:
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: AsyncConsumers
     """Create, list, get, update and delete consumers."""
+    connections: AsyncConnections
+    """A consumer's connections: list, get, update, delete, validate; read credentials."""
 
     def __init__(
         self,
@@ -118,13 +132,14 @@ class AsyncSDK:
         server_url: str | None = None,
         api_key: str | None = None,
         app_id: str | None = None,
+        session_token: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._client = AsyncAPIClient(
-            config=resolve_config(server_url=server_url, api_key=api_key, app_id=app_id),
+            config=resolve_config(server_url=server_url, api_key=api_key, app_id=app_id, session_token=session_token),
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
@@ -132,6 +147,7 @@ class AsyncSDK:
         )
         self.sessions = AsyncSessions(self._client)
         self.consumers = AsyncConsumers(self._client)
+        self.connections = AsyncConnections(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 
@@ -140,15 +156,17 @@ class AsyncSDK:
         *,
         api_key: str | None = None,
         app_id: str | None = None,
+        session_token: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
     ) -> AsyncSDK:
-        """A client with some settings changed, sharing this one's connections."""
+        """A client with some settings changed, sharing this one's connections (see ``SDK.with_options``)."""
         base = self._client
         return AsyncSDK(
             server_url=base.config.server_url,
             api_key=api_key or base.config.api_key,
             app_id=app_id or base.config.app_id,
+            session_token=session_token or (base.config.session.token if base.config.session else None),
             timeout=timeout if timeout is not None else base.timeout,
             max_retries=max_retries if max_retries is not None else base.max_retries,
             default_headers=base.default_headers,

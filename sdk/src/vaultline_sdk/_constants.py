@@ -20,6 +20,7 @@ ENV_SERVER_URL = "VAULTLINE_SERVER_URL"
 
 APP_ID_HEADER = "x-apideck-app-id"
 CONSUMER_ID_HEADER = "x-apideck-consumer-id"
+AUTH_TYPE_HEADER = "x-apideck-auth-type"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 REQUEST_ID_HEADER = "x-request-id"
 

@@ -1,7 +1,7 @@
 """Every exception the SDK raises, under one base, and the one function mapping a status to a class.
 
 VaultlineError
-├── ConfigurationError                 no server URL / API key / app id anywhere
+├── ConfigurationError                 no server URL / API key / app id; the [verify] extra missing
 ├── InvalidSessionTokenError           offline token verification failed
 │   ├── ExpiredSessionTokenError
 │   └── UnknownSigningKeyError         the token's kid is not in the JWKS
@@ -61,7 +61,8 @@ class VaultlineError(Exception):
 
 
 class ConfigurationError(VaultlineError):
-    """A setting the call needs was given neither as an argument nor in the environment."""
+    """The client cannot make this call as set up: a setting given neither as an argument nor in
+    the environment, a session token for another consumer, or the ``verify`` extra not installed."""
 
 
 class InvalidSessionTokenError(VaultlineError):

@@ -8,28 +8,37 @@ revocation: ask the server (``sessions.get``) when that matters.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
 
 from vaultline_sdk._constants import SESSION_TOKEN_AUDIENCE
-from vaultline_sdk._ed25519 import verify_ed25519
-from vaultline_sdk._exceptions import ExpiredSessionTokenError, InvalidSessionTokenError, UnknownSigningKeyError
+from vaultline_sdk._exceptions import (
+    ConfigurationError,
+    ExpiredSessionTokenError,
+    InvalidSessionTokenError,
+    UnknownSigningKeyError,
+)
 from vaultline_sdk.models.shared._base import ResponseModel
+
+if TYPE_CHECKING:
+    import jwt
 
 __all__ = ["JWKSCache", "SessionTokenClaims", "token_key_id", "verify_session_token"]
 
 ALGORITHM = "EdDSA"  # the only one accepted: never "none", never an HMAC, never the token's choice
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_REQUIRED_CLAIMS = ("iss", "aud", "sub", "jti", "iat", "exp")
+_REQUIRED_CLAIMS = ["iss", "aud", "sub", "jti", "iat", "exp"]
 # Keys are re-fetched when this old, and at most this often when a token names an unknown kid
 # (so a flood of forged kids cannot turn into a flood of JWKS requests).
 JWKS_MAX_AGE = 300.0
 JWKS_MIN_REFETCH_INTERVAL = 10.0
+
+VERIFY_EXTRA_MISSING = (
+    "Verifying a session token offline needs PyJWT with its crypto backend, an optional extra of "
+    "this SDK: pip install 'vaultline-sdk[verify]'"
+)
 
 
 class SessionTokenClaims(ResponseModel):
@@ -53,49 +62,43 @@ class SessionTokenClaims(ResponseModel):
     theme: dict[str, Any] = {}
 
 
-def _b64decode(segment: str) -> bytes:
-    if not _B64URL.fullmatch(segment):
-        raise InvalidSessionTokenError("The token is not base64url")
+def _require_pyjwt() -> None:
+    """PyJWT is an optional extra, imported only here, so the SDK's core stays httpx + pydantic."""
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):
-        raise InvalidSessionTokenError("The token is not base64url") from None
-
-
-def _json_object(segment: str, what: str) -> dict[str, Any]:
-    try:
-        value = json.loads(_b64decode(segment))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidSessionTokenError(f"The token's {what} is not JSON") from None
-    if not isinstance(value, dict):
-        raise InvalidSessionTokenError(f"The token's {what} is not a JSON object")
-    return value
-
-
-def _segments(token: str) -> tuple[str, str, str]:
-    parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 3:
-        raise InvalidSessionTokenError("A session token has three dot-separated parts")
-    return parts[0], parts[1], parts[2]
+        import jwt.algorithms
+    except ImportError:
+        raise ConfigurationError(VERIFY_EXTRA_MISSING) from None
+    if not jwt.algorithms.has_crypto:
+        raise ConfigurationError(VERIFY_EXTRA_MISSING)
 
 
 def token_key_id(token: str) -> str | None:
     """The ``kid`` the token claims, read without verifying: only to choose which key to check with."""
-    header = _json_object(_segments(token)[0], "header")
-    kid = header.get("kid")
+    _require_pyjwt()
+    import jwt
+
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.DecodeError as exc:
+        raise InvalidSessionTokenError(f"The token is malformed: {exc}") from None
     return kid if isinstance(kid, str) else None
 
 
-def _public_key(jwks: Mapping[str, Any], kid: str) -> bytes:
+def _signing_key(jwks: Mapping[str, Any], kid: str) -> jwt.PyJWK:
+    import jwt
+
     keys = jwks.get("keys")
     for key in keys if isinstance(keys, list) else []:
         if not isinstance(key, dict) or key.get("kid") != kid:
             continue
         if key.get("kty") != "OKP" or key.get("crv") != "Ed25519" or key.get("alg", ALGORITHM) != ALGORITHM:
             raise InvalidSessionTokenError(f"Key {kid!r} is not an Ed25519 signing key")
-        if key.get("use", "sig") != "sig" or not isinstance(key.get("x"), str):
+        if key.get("use", "sig") != "sig":
             raise InvalidSessionTokenError(f"Key {kid!r} is not usable for signatures")
-        return _b64decode(key["x"])
+        try:
+            return jwt.PyJWK(key, algorithm=ALGORITHM)
+        except jwt.PyJWTError as exc:
+            raise InvalidSessionTokenError(f"Key {kid!r} is not a valid Ed25519 key: {exc}") from None
     raise UnknownSigningKeyError(f"No key {kid!r} in the JWKS")
 
 
@@ -110,50 +113,84 @@ def verify_session_token(
 ) -> SessionTokenClaims:
     """Verify ``token`` against ``jwks`` (the JSON of ``GET /.well-known/jwks.json``) and return its claims.
 
+    Needs the ``verify`` extra (``pip install 'vaultline-sdk[verify]'``, which brings PyJWT).
+
     Args:
         token: the session JWT.
         jwks: ``{"keys": [...]}`` as the server publishes it.
         issuer: the server's public URL, exactly as in the tokens' ``iss``.
         audience: the expected ``aud``.
-        leeway: seconds of clock skew tolerated on ``exp`` and ``nbf`` (as the server does).
-        now: the current epoch time (for tests); defaults to ``time.time()``.
+        leeway: seconds of clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (as the server does).
+        now: check the times as of this epoch time instead of the clock (for tests and replays).
 
     Raises:
         ExpiredSessionTokenError: ``exp`` has passed.
         UnknownSigningKeyError: the token's ``kid`` is not in ``jwks``.
         InvalidSessionTokenError: anything else (bad signature, algorithm, issuer, audience…).
+        ConfigurationError: PyJWT (the ``verify`` extra) is not installed.
     """
-    header_segment, payload_segment, signature_segment = _segments(token)
-    header = _json_object(header_segment, "header")
-    if header.get("alg") != ALGORITHM:
-        raise InvalidSessionTokenError(f"Algorithm {header.get('alg')!r} is not accepted; session tokens use EdDSA")
-    kid = header.get("kid")
-    if not isinstance(kid, str):
+    kid = token_key_id(token)  # also checks that PyJWT is there, before anything else
+    import jwt
+
+    if kid is None:
         raise InvalidSessionTokenError("The token names no signing key (kid)")
-    public_key = _public_key(jwks, kid)
-    signed = f"{header_segment}.{payload_segment}".encode("ascii")
-    if not verify_ed25519(public_key, signed, _b64decode(signature_segment)):
-        raise InvalidSessionTokenError("The token's signature is not valid")
-    claims = _json_object(payload_segment, "payload")
-    _check_claims(claims, issuer=issuer, audience=audience, leeway=leeway, now=time.time() if now is None else now)
-    return SessionTokenClaims.model_validate(claims)
+    key = _signing_key(jwks, kid)
+    check_times = now is None  # PyJWT reads the clock itself; a given ``now`` is checked below
+    try:
+        claims = jwt.decode(
+            token,
+            key.key,  # the Ed25519 key itself: PyJWT 2.8 takes no PyJWK here
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            leeway=leeway,
+            options={
+                "require": _REQUIRED_CLAIMS,
+                "verify_exp": check_times,
+                "verify_nbf": check_times,
+                "verify_iat": check_times,
+            },
+        )
+    except jwt.InvalidTokenError as exc:
+        raise _session_token_error(exc, issuer=issuer, audience=audience) from None
+    if now is not None:
+        _check_times_at(claims, now=now, leeway=leeway)
+    try:
+        return SessionTokenClaims.model_validate(claims)
+    except ValidationError as exc:
+        raise InvalidSessionTokenError(f"The token's claims are not a session's: {exc.errors()[0]['msg']}") from None
 
 
-def _check_claims(claims: dict[str, Any], *, issuer: str, audience: str, leeway: float, now: float) -> None:
-    missing = [name for name in _REQUIRED_CLAIMS if name not in claims]
-    if missing:
-        raise InvalidSessionTokenError(f"The token lacks the claim(s) {', '.join(missing)}")
+def _session_token_error(exc: jwt.InvalidTokenError, *, issuer: str, audience: str) -> InvalidSessionTokenError:
+    """PyJWT's verdict as this SDK's exception, with a message that says what to check."""
+    import jwt
+
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return ExpiredSessionTokenError("The session token has expired")
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return InvalidSessionTokenError(f"The token's algorithm is not accepted; session tokens use {ALGORITHM} only")
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return InvalidSessionTokenError("The token's signature is not valid")
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return InvalidSessionTokenError(f"The token lacks the claim {exc.claim!r}")
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return InvalidSessionTokenError(f"The token was not issued by {issuer!r}")
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return InvalidSessionTokenError(f"The token is not meant for {audience!r}")
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return InvalidSessionTokenError("The session token is not valid yet")
+    return InvalidSessionTokenError(f"The session token is not valid: {exc}")
+
+
+def _check_times_at(claims: Mapping[str, Any], *, now: float, leeway: float) -> None:
+    # The same rules PyJWT applies to the clock, for a caller-chosen moment.
     for name in ("exp", "iat", "nbf"):
-        if name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], int | float)):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise InvalidSessionTokenError(f"The token's {name} is not a number")
-    if claims["iss"] != issuer:
-        raise InvalidSessionTokenError(f"The token was issued by {claims['iss']!r}, not {issuer!r}")
-    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-    if audience not in audiences:
-        raise InvalidSessionTokenError(f"The token is not meant for {audience!r}")
-    if now > claims["exp"] + leeway:
+    if claims["exp"] <= now - leeway:
         raise ExpiredSessionTokenError("The session token has expired")
-    if "nbf" in claims and now + leeway < claims["nbf"]:
+    if max(claims.get("nbf", claims["iat"]), claims["iat"]) > now + leeway:
         raise InvalidSessionTokenError("The session token is not valid yet")
 
 

@@ -1,6 +1,7 @@
 """The API's resources, one module each, each with a sync and an async class."""
 
+from vaultline_sdk.resources.connections import AsyncConnections, Connections
 from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
 from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
 
-__all__ = ["AsyncConsumers", "AsyncSessions", "Consumers", "Sessions"]
+__all__ = ["AsyncConnections", "AsyncConsumers", "AsyncSessions", "Connections", "Consumers", "Sessions"]

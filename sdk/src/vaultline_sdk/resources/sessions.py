@@ -138,6 +138,8 @@ class Sessions:
 
         The JWKS is fetched once and cached; it is fetched again when a token names a new key.
         ``issuer`` defaults to ``server_url`` (set it when the server's public URL differs).
+        Needs the ``verify`` extra (``pip install 'vaultline-sdk[verify]'``); without it,
+        ``ConfigurationError`` says so before any request.
         """
         if self._client.jwks_cache.needs_fetch(token_key_id(token)):
             response = self._client.send(self._client.jwks_request())

@@ -1,5 +1,20 @@
 """Models shared by every operation: request bodies, response bodies and the error body."""
 
+from vaultline_sdk.models.shared.connections import (
+    AuthType,
+    Connection,
+    ConnectionConfiguration,
+    ConnectionCredentials,
+    ConnectionState,
+    ConnectionValidation,
+    FormField,
+    GetConnectionCredentialsResponse,
+    GetConnectionResponse,
+    GetConnectionsResponse,
+    IntegrationState,
+    UpdateConnectionResponse,
+    ValidateConnectionStateResponse,
+)
 from vaultline_sdk.models.shared.consumers import (
     Consumer,
     CreateConsumerResponse,
@@ -33,8 +48,14 @@ from vaultline_sdk.models.shared.session import (
 from vaultline_sdk.models.shared.sessions import GetSessionResponse, GetSessionsResponse, SessionDetails, SessionState
 
 __all__ = [
+    "AuthType",
     "BadRequestResponse",
     "ConflictResponse",
+    "Connection",
+    "ConnectionConfiguration",
+    "ConnectionCredentials",
+    "ConnectionState",
+    "ConnectionValidation",
     "Consumer",
     "ConsumerMetadata",
     "CreateConsumerResponse",
@@ -44,10 +65,15 @@ __all__ = [
     "DeleteConsumerResponse",
     "DeletedConsumer",
     "ErrorBody",
+    "FormField",
+    "GetConnectionCredentialsResponse",
+    "GetConnectionResponse",
+    "GetConnectionsResponse",
     "GetConsumerResponse",
     "GetConsumersResponse",
     "GetSessionResponse",
     "GetSessionsResponse",
+    "IntegrationState",
     "Links",
     "Meta",
     "NotFoundResponse",
@@ -62,5 +88,7 @@ __all__ = [
     "UnexpectedErrorResponse",
     "UnifiedApiIdEnum",
     "UnprocessableResponse",
+    "UpdateConnectionResponse",
     "UpdateConsumerResponse",
+    "ValidateConnectionStateResponse",
 ]
