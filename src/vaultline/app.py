@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, Route
 
 from vaultline import __version__
 from vaultline.api import connections, consumers, error_docs, reference_docs, sessions, well_known
@@ -56,8 +56,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # see api/reference_docs.py: ours works without a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # No per-request OpenTelemetry provider lookups; instrument with a real SDK when wanted.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    # The hottest endpoint takes only the Request, so it skips FastAPI's per-request machinery
+    # (exit stacks, dependency solving: ~100 µs of ~700). Matched first; the FastAPI route
+    # below stays registered for the OpenAPI document.
+    app.router.routes.append(Route("/vault/sessions", sessions.create_session, methods=["POST"]))
     app.include_router(sessions.router)
     app.include_router(consumers.router)
     app.include_router(connections.router)

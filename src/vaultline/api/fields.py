@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -63,6 +64,7 @@ def _check_plain_text(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)  # the same few theme/redirect URLs arrive on every session request
 def is_http_url(value: str) -> bool:
     if _CONTROL_CHARS.search(value):  # a NUL would also be refused by PostgreSQL, as a 5xx
         return False

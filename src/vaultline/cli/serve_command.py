@@ -22,6 +22,11 @@ def app_factory() -> FastAPI:
     """What each uvicorn worker imports: settings come from the environment ``serve`` prepared."""
     from vaultline.app import create_app
 
+    # Our log format names no file, line, thread or process: skip collecting them per record.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(Settings())
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -23,14 +25,24 @@ def create_engine(settings: Settings) -> AsyncEngine:
         if settings.database_url is None:
             # Owner-only: the directory holds the database and, by default, the master key.
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        engine = create_async_engine(settings.async_database_url)
+        engine = create_async_engine(settings.async_database_url, json_serializer=_json_dumps)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        json_serializer=_json_dumps,
     )
+
+
+def _json_dumps(value: Any) -> str:
+    # JSON columns are written on the group-commit path: orjson is several times faster. It
+    # refuses integers beyond 64 bits, which the standard library still writes.
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
