@@ -14,8 +14,8 @@ from starlette.responses import RedirectResponse, Response
 from vaultline.api.auth import runtime_of
 from vaultline.catalog.definitions import FormField
 from vaultline.connection_state import has_credentials, is_set
+from vaultline.connections.offered import OfferedConnection, find_connection
 from vaultline.errors import NotFound
-from vaultline.hosted.connection_actions import OfferedConnection, one_connection
 from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
 from vaultline.hosted.presentation import badge_for
@@ -161,7 +161,7 @@ async def load(
 ) -> tuple[VaultContext, OfferedConnection]:
     runtime = runtime_of(request)
     vault = await open_vault(request, runtime, session_id)
-    item = await one_connection(runtime, vault.caller, unified_api, service_id)
+    item = await find_connection(runtime, vault.caller, unified_api, service_id)
     return vault, item
 
 

@@ -13,8 +13,9 @@ from starlette.responses import RedirectResponse, Response
 from vaultline.api.auth import runtime_of
 from vaultline.catalog.definitions import FormField
 from vaultline.connection_state import has_credentials
+from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
+from vaultline.connections.offered import OfferedConnection
 from vaultline.errors import BadRequest, Forbidden, Unprocessable
-from vaultline.hosted.connection_actions import OfferedConnection, remove_connection, update_connection
 from vaultline.hosted.connection_pages import (
     connection_path,
     credential_fields,
@@ -62,10 +63,11 @@ async def _save_form(
             form_error="Please correct the highlighted fields.",
         )  # fmt: skip
     try:
-        updated = await update_connection(
+        updated = await apply_connection_update(
             vault.runtime,
             vault.caller,
-            item,
+            item.unified_api,
+            item.service_id,
             enabled=True if item.record is None else None,
             settings=parsed.settings,
         )
@@ -116,7 +118,9 @@ async def save_resources(request: Request, session_id: str, unified_api: str, se
         value = (form.get(resource) or [""])[-1].strip()[:200]
         if value:
             configuration.append({"resource": resource, "defaults": [{"id": "owner_id", "value": value}]})
-    updated = await update_connection(vault.runtime, vault.caller, item, configuration=configuration)
+    updated = await apply_connection_update(
+        vault.runtime, vault.caller, item.unified_api, item.service_id, configuration=configuration
+    )
     return _done(vault, updated, "resources")
 
 
@@ -124,7 +128,9 @@ async def _set_enabled(request: Request, session_id: str, unified_api: str, serv
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     if item.record is None:
         raise Unprocessable(f"Connect {item.definition.name} first")
-    updated = await update_connection(vault.runtime, vault.caller, item, enabled=enabled)
+    updated = await apply_connection_update(
+        vault.runtime, vault.caller, item.unified_api, item.service_id, enabled=enabled
+    )
     return _done(vault, updated, "enabled" if enabled else "disabled")
 
 
@@ -147,12 +153,14 @@ async def disconnect(request: Request, session_id: str, unified_api: str, servic
     if item.record is None or not has_credentials(item.definition, item.record):
         raise Unprocessable(f"{item.definition.name} is not connected")
     cleared: dict[str, Any] = dict.fromkeys(item.definition.credential_ids)
-    updated = await update_connection(vault.runtime, vault.caller, item, settings=cleared)
+    updated = await apply_connection_update(
+        vault.runtime, vault.caller, item.unified_api, item.service_id, settings=cleared
+    )
     return _done(vault, updated, "disconnected")
 
 
 @router.post("/delete")
 async def delete(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
-    await remove_connection(vault.runtime, vault.caller, item)
+    await delete_consumer_connection(vault.runtime, vault.caller, item.unified_api, item.service_id)
     return _done(vault, item, "deleted", to=f"{vault.base_path}/integrations")

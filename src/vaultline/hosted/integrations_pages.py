@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from vaultline.api.auth import runtime_of
 from vaultline.clock import iso_from_ms
+from vaultline.connections.offered import offered_connections
 from vaultline.errors import NotFound
-from vaultline.hosted.connection_actions import offered_connections
 from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import PageChrome, page_chrome
 from vaultline.hosted.presentation import badge_for, grouped

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultline.hosted.connection_actions import OfferedConnection
+from vaultline.connections.offered import OfferedConnection
 
 _BADGES = {
     "available": "Not connected",

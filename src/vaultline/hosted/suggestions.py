@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from vaultline.connections.offered import OfferedConnection
 from vaultline.db.schema import connections
-from vaultline.hosted.connection_actions import OfferedConnection
 from vaultline.runtime import Runtime
 
 

@@ -1,0 +1,124 @@
+"""Changing a consumer's connection: the one transaction behind "add", "enter settings",
+"disable/re-enable", "disconnect" and "delete", with the ``allow_actions`` each one needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vaultline.api.connection_caller import ConnectionsCaller
+from vaultline.api.connection_view import connection_id
+from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
+from vaultline.connection_settings import merge_settings
+from vaultline.connection_state import is_set
+from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.errors import BadRequest, NotFound
+from vaultline.runtime import Runtime
+from vaultline.store.connections import (
+    ConnectionChanges,
+    ConnectionRecord,
+    delete_connection,
+    ensure_connection,
+    save_connection,
+)
+from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+
+
+async def apply_connection_update(
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    unified_api: str,
+    service_id: str,
+    *,
+    enabled: bool | None = None,
+    settings: dict[str, Any] | None = None,
+    configuration: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> OfferedConnection:
+    """Add the connection (created enabled when missing), then apply what is given; ``None``
+    keeps the stored value. Settings are merged: a key set to null or "" is cleared, a
+    sensitive one sent back masked is kept. Only the backend may set ``metadata``."""
+    definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
+    if metadata is not None:
+        caller.require_backend("set a connection's metadata")
+    checked = _checked_configuration(definition, configuration)
+    async with runtime.engine.begin() as connection:
+        if caller.is_backend:  # the backend may name a consumer Vaultline has not seen yet
+            await upsert_consumers(
+                connection, [ConsumerUpsert(caller.application_id, caller.consumer_id, None, None, now_ms())]
+            )
+        created = await ensure_connection(
+            connection,
+            application_id=caller.application_id,
+            consumer_id=caller.consumer_id,
+            unified_api=unified_api,
+            service_id=service_id,
+        )
+        before = await read_connection(connection, runtime, caller, definition, for_update=True)
+        assert before is not None
+        merged = merge_settings(definition, before.settings, settings or {})
+        now_enabled = before.enabled if enabled is None else enabled
+        for action, doing in _required_actions(definition, before, created, now_enabled, merged):
+            caller.require_action(action, doing)
+        changes = ConnectionChanges(
+            enabled=now_enabled,
+            settings=merged,
+            metadata=before.metadata if metadata is None else metadata,
+            configuration=before.configuration if checked is None else checked,
+            # New settings deserve a new verdict: "invalid" only sticks to what was validated.
+            validation_error=before.validation_error if merged == before.settings else None,
+        )
+        await save_connection(connection, record=before, changes=changes, ring=runtime.master_keys)
+        after = await read_connection(connection, runtime, caller, definition)
+    return OfferedConnection(definition, offering, after)
+
+
+async def delete_consumer_connection(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+) -> None:
+    """Delete the connection and everything stored with it; 404 when the consumer has none."""
+    await offered_definition(runtime, caller, unified_api, service_id)
+    caller.require_action("delete", "delete a connection")
+    async with runtime.engine.begin() as connection:
+        deleted = await delete_connection(
+            connection,
+            application_id=caller.application_id,
+            consumer_id=caller.consumer_id,
+            unified_api=unified_api,
+            service_id=service_id,
+        )
+    if not deleted:
+        raise NotFound(f"The consumer has no connection {connection_id(unified_api, service_id)!r}")
+
+
+def _required_actions(
+    definition: IntegrationDefinition, before: ConnectionRecord, created: bool, enabled: bool, settings: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The ``allow_actions`` entries a change needs, with what it does (for the 403 message).
+    Adding a connection and entering first credentials need none, as in Apideck's Vault."""
+    needed: list[tuple[str, str]] = []
+    if not created and enabled != before.enabled:
+        needed.append(("disable", "disable a connection" if not enabled else "re-enable a disabled connection"))
+    for setting_id in definition.credential_ids:
+        old, new = before.settings.get(setting_id), settings.get(setting_id)
+        if is_set(old) and not is_set(new):
+            needed.append(("disconnect", "clear a connection's credentials"))
+        elif is_set(old) and old != new:
+            needed.append(("reauthorize", "replace a connection's credentials"))
+    return needed
+
+
+def _checked_configuration(
+    definition: IntegrationDefinition, configuration: list[dict[str, Any]] | None
+) -> list[dict[str, Any]] | None:
+    """Resource settings (``{"resource": ..., "defaults": [...]}``) for resources the integration has."""
+    if configuration is None:
+        return None
+    for item in configuration:
+        resource = item.get("resource")
+        if resource not in definition.configurable_resources:
+            raise BadRequest(
+                f"configuration: {definition.name} has no configurable resource {resource!r}",
+                detail={"configurable_resources": list(definition.configurable_resources)},
+            )
+    return [dict(item) for item in configuration]

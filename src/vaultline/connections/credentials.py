@@ -1,0 +1,30 @@
+"""Handing a connection's decrypted credentials to the application's backend: only with its
+API key, and only for an enabled connection that has credentials."""
+
+from __future__ import annotations
+
+from vaultline.api.connection_caller import ConnectionsCaller
+from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connection_state import connection_state, has_credentials
+from vaultline.connections.offered import offered_definition, read_connection
+from vaultline.errors import Unprocessable
+from vaultline.runtime import Runtime
+from vaultline.store.connections import ConnectionRecord
+
+
+async def usable_credentials(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+) -> tuple[IntegrationDefinition, ConnectionRecord]:
+    """403 for a session token, 404 without a connection, 422 when disabled or without credentials."""
+    caller.require_backend("read a connection's credentials")
+    definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
+    async with runtime.engine.connect() as connection:
+        record = await read_connection(connection, runtime, caller, definition, required=True)
+    assert record is not None
+    if not record.enabled:
+        raise Unprocessable("This connection is disabled; the consumer turned it off", detail={"enabled": False})
+    if not has_credentials(definition, record):
+        raise Unprocessable(
+            "This connection has no credentials yet", detail={"state": connection_state(definition, record)}
+        )
+    return definition, record

@@ -1,0 +1,126 @@
+"""What the application offers a consumer, and the consumer's connection to each offering:
+the lookups that answer 404 (not offered) or 403 (outside the session's ``unified_apis``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.api.connection_caller import ConnectionsCaller
+from vaultline.api.connection_view import connection_id
+from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connection_state import ConnectionState, connection_state
+from vaultline.errors import NotFound
+from vaultline.runtime import Runtime
+from vaultline.store.connections import ConnectionRecord, get_connection, list_connections
+from vaultline.store.integrations import ApplicationIntegration, list_application_integrations
+
+
+@dataclass(frozen=True, slots=True)
+class OfferedConnection:
+    definition: IntegrationDefinition
+    offering: ApplicationIntegration
+    record: ConnectionRecord | None
+
+    @property
+    def state(self) -> ConnectionState:
+        return connection_state(self.definition, self.record)
+
+    @property
+    def unified_api(self) -> str:
+        return self.definition.unified_api.value
+
+    @property
+    def service_id(self) -> str:
+        return self.definition.service_id
+
+    @property
+    def needs_oauth_client(self) -> bool:
+        """An OAuth integration the application has not given a client id/secret for yet."""
+        return self.definition.auth_type == "oauth2" and not (
+            self.offering.oauth_client_id and self.offering.has_oauth_client_secret
+        )
+
+    def event(self) -> dict[str, Any]:
+        """What Vault JS's ``onConnectionChange`` receives: no settings, nothing secret."""
+        return {
+            "id": f"{self.unified_api}+{self.service_id}",
+            "service_id": self.service_id,
+            "unified_api": self.unified_api,
+            "name": self.definition.name,
+            "state": self.state,
+            "enabled": self.record.enabled if self.record else False,
+        }
+
+
+async def offered_integrations(runtime: Runtime, application_id: str) -> dict[str, ApplicationIntegration]:
+    """The application's enabled offerings that the catalog still knows, by service id."""
+    async with runtime.engine.connect() as connection:
+        offerings = await list_application_integrations(connection, application_id=application_id)
+    return {service_id: o for service_id, o in offerings.items() if o.enabled and runtime.catalog.get(service_id)}
+
+
+async def offered_definition(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+) -> tuple[IntegrationDefinition, ApplicationIntegration]:
+    """404 when the application does not offer it, 403 when outside the session's ``unified_apis``."""
+    definition = runtime.catalog.find(unified_api=unified_api, service_id=service_id)
+    offering = (await offered_integrations(runtime, caller.application_id)).get(service_id) if definition else None
+    if definition is None or offering is None:
+        raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
+    caller.require_unified_api(unified_api)
+    return definition, offering
+
+
+async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> list[OfferedConnection]:
+    """Everything the application offers that this caller may see, in catalog order, each with
+    the consumer's connection (``None`` when the consumer has none)."""
+    offered = await offered_integrations(runtime, caller.application_id)
+    async with runtime.engine.connect() as connection:
+        records = await list_connections(
+            connection, application_id=caller.application_id, consumer_id=caller.consumer_id, ring=runtime.master_keys
+        )
+    by_id = {(r.unified_api, r.service_id): r for r in records}
+    return [
+        OfferedConnection(d, offered[d.service_id], by_id.get((d.unified_api.value, d.service_id)))
+        for d in runtime.catalog
+        if d.service_id in offered and caller.may_see(d.unified_api.value)
+    ]
+
+
+async def find_connection(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+) -> OfferedConnection:
+    """One offering with the consumer's connection to it; 404/403 as ``offered_definition``."""
+    definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
+    async with runtime.engine.connect() as connection:
+        record = await read_connection(connection, runtime, caller, definition)
+    return OfferedConnection(definition, offering, record)
+
+
+async def read_connection(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    definition: IntegrationDefinition,
+    *,
+    for_update: bool = False,
+    required: bool = False,
+) -> ConnectionRecord | None:
+    """The caller's consumer's connection to ``definition``; with ``required``, 404 when there is none."""
+    record = await get_connection(
+        connection,
+        application_id=caller.application_id,
+        consumer_id=caller.consumer_id,
+        unified_api=definition.unified_api.value,
+        service_id=definition.service_id,
+        ring=runtime.master_keys,
+        for_update=for_update,
+    )
+    if record is None and required:
+        raise NotFound(
+            f"The consumer has no connection {connection_id(definition.unified_api, definition.service_id)!r}"
+        )
+    return record
