@@ -17,6 +17,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.live_server import free_port
+from tests.support.oidc import OidcProvider, oidc_provider
 from tests.support.postgres import PostgresDatabase, postgres_database
 from tests.support.tenants import Tenant, create_tenant
 from vaultline.app import create_app
@@ -87,3 +89,17 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def tenant(app: FastAPI) -> Tenant:
     return await create_tenant(app, name="Acme SaaS")
+
+
+@pytest.fixture(scope="session")
+def oauth_vault_port() -> int:
+    """The port the browser tests' OAuth server listens on: the provider must know its callback first."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def oidc(oauth_vault_port: int) -> Iterator[OidcProvider]:
+    """The real oidc-provider, one for the run; its client may return to both test servers."""
+    callbacks = [f"{PUBLIC_URL}/vault/callback", f"http://127.0.0.1:{oauth_vault_port}/vault/callback"]
+    with oidc_provider(callbacks) as provider:
+        yield provider

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.connections import PIPEDRIVE_TOKEN, offer
+from tests.support.consumer_logs import flush_logs
 from tests.support.hosted import SAME_ORIGIN, OpenedSession, open_session
 from tests.support.tenants import Tenant, create_tenant
 
@@ -221,8 +222,9 @@ async def test_logs_and_suggestions_pages(app: FastAPI, client: httpx.AsyncClien
     html = (await client.get(opened.page("/suggestions"))).text
     names = re.findall(r'<span class="card-name">([^<]+)</span>', html)
     assert names[0] == "Close" and "Connected by 2 other accounts" in html
+    await flush_logs(app)
     logs = (await client.get(opened.page("/logs"))).text
-    assert "Opened the vault" in logs
+    assert "Create Session" in logs and "POST /vault/sessions" in logs  # the backend's mint, logged
     hidden = await open_session(client, offering, {"settings": {"show_logs": False}}, consumer_id="c3")
     assert (await client.get(hidden.page("/logs"))).status_code == 404
     assert (await client.get(hidden.page("/suggestions"))).status_code == 404

@@ -15,10 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from vaultline import __version__
-from vaultline.api import connections, consumers, error_docs, reference_docs, sessions, well_known
+from vaultline.api import connections, consumers, error_docs, logs, oauth, reference_docs, sessions, well_known
+from vaultline.api.auth import ApiKeyCache
 from vaultline.api.openapi_docs import install_openapi
 from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.config import Settings
+from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
 from vaultline.hosted import install_hosted_vault
@@ -42,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings)
         app.state.runtime = runtime
-        app.state.api_key_cache = {}
+        app.state.api_key_cache = ApiKeyCache()
         try:
             yield
         finally:
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(consumers.router)
     app.include_router(connections.router)
+    app.include_router(oauth.router)
+    app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)
     app.include_router(reference_docs.router)
@@ -75,12 +79,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app, settings.public_url)
     app.add_middleware(SessionCorsMiddleware, public_url=settings.public_url)
     app.add_middleware(BodyLimitMiddleware)
+    if settings.consumer_logs:  # inside the access log, outside everything that can refuse a call
+        app.add_middleware(ConsumerLogMiddleware)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.access_log)
     return app
 
 
 def _install_error_handlers(app: FastAPI, public_url: str) -> None:
     def _error_response(error: VaultError, request: Request | None = None) -> Response:
+        if request is not None:  # the consumer log keeps the message of a failed call
+            request.scope.setdefault("state", {})[ERROR_MESSAGE_KEY] = error.message
         if request is not None and is_hosted_path(request.url.path):
             return render_error_page(request, error)  # the consumer sees a page, not JSON
         headers = {**PRIVATE, **error.headers}

@@ -38,10 +38,25 @@ class Settings(BaseSettings):
     access_log: bool = True
     auto_migrate: bool = True
     db_pool_size: int = 10
+    # Record every Vault API call made for a consumer (GET /vault/logs); off only to measure its cost.
+    consumer_logs: bool = True
+    # Consumer log rows older than this are deleted by a background task on every instance.
+    log_retention_days: int = Field(default=30, ge=1, le=3650)
     catalog_file: Path | None = Field(
         default=None,
         description="A JSON file of extra integration definitions, merged over the built-in catalog.",
     )
+    # Webhook and OAuth URLs resolving to private, loopback or link-local addresses are refused
+    # unless this is true (a server on the same network as its receivers, or tests).
+    allow_private_webhooks: bool = False
+    # Webhook delivery: the first retry waits ~base seconds, each next one twice as long (with
+    # jitter), at most max seconds; after max_attempts the event is dead-lettered.
+    webhook_retry_base_seconds: float = Field(default=1.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_max_attempts: int = Field(default=15, ge=1)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # How often an instance looks for due events another instance (or the CLI) enqueued.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
     @field_validator("public_url")
     @classmethod

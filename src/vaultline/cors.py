@@ -23,7 +23,7 @@ from vaultline.errors import Forbidden
 from vaultline.runtime import Runtime
 from vaultline.store.applications import InvalidOrigin, embed_origins_by_application, normalize_origin
 
-BROWSER_PATH_PREFIXES = ("/vault/connections",)
+BROWSER_PATH_PREFIXES = ("/vault/connections", "/vault/logs")
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE"
 _ALLOWED_HEADERS = {"authorization", "content-type", "x-request-id"}
 _PREFLIGHT_MAX_AGE = "600"

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vaultline.catalog.loader import Catalog, load_catalog
 from vaultline.config import Settings
+from vaultline.consumer_logs.recorder import LogRecorder
+from vaultline.consumer_logs.retention import keep_consumer_logs_pruned
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
 from vaultline.db.engine import create_engine, migrate, schema_is_current
+from vaultline.oauth.refresh_locks import KeyedLocks
 from vaultline.session_recorder import SessionRecorder
 from vaultline.store.server_secrets import API_KEY_HASH_KEY, load_or_create_secret
 from vaultline.tokens.keyring import KeyRing
+from vaultline.webhooks.delivery import WebhookDeliverer
+
+log = logging.getLogger(__name__)
+
+_CLOSE_TIMEOUT_SECONDS = 15
 
 
 @dataclass
@@ -30,12 +41,20 @@ class Runtime:
     api_key_hash_key: bytes
     recorder: SessionRecorder
     catalog: Catalog
+    webhooks: WebhookDeliverer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # One OAuth token refresh per connection at a time in this process (see oauth/refresh.py).
+    oauth_refresh_locks: KeyedLocks = field(default_factory=KeyedLocks)
+    consumer_logs: LogRecorder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.consumer_logs = LogRecorder(self.engine)
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
         """Open the database (migrating when allowed) and load keys. ``background`` starts the
-        key-ring refresher and the group-commit writer, which a server wants and a CLI does not."""
+        key-ring refresher, the group-commit writer and the webhook delivery worker, which a
+        server wants and a CLI does not."""
         master_keys = load_master_keys(settings)
         catalog = load_catalog(settings.catalog_file)
         engine = create_engine(settings)
@@ -54,13 +73,34 @@ class Runtime:
         runtime = cls(settings, engine, master_keys, keyring, hash_key, SessionRecorder(engine), catalog)
         if background:
             runtime.recorder.start()
+            runtime.consumer_logs.start()
+            runtime._tasks.append(
+                asyncio.create_task(
+                    keep_consumer_logs_pruned(engine, retention_days=settings.log_retention_days),
+                    name="vaultline-consumer-log-retention",
+                )
+            )
             runtime._tasks.append(asyncio.create_task(keyring.keep_fresh(), name="vaultline-keyring-refresh"))
+            runtime.webhooks = WebhookDeliverer(engine, master_keys, settings)
+            runtime.webhooks.start()
         return runtime
 
     async def close(self) -> None:
+        if self.webhooks is not None:
+            await _bounded(self.webhooks.close(), "webhook delivery")
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.recorder.close()
+        await _bounded(self.recorder.close(), "session recorder")
+        await _bounded(self.consumer_logs.close(), "consumer log writer")
         await self.engine.dispose()
+
+
+async def _bounded(closing: Coroutine[Any, Any, None], what: str) -> None:
+    """A shutdown step that cannot finish (a database that stopped answering) must not keep
+    the process from exiting: give up after a while and say so."""
+    try:
+        await asyncio.wait_for(closing, timeout=_CLOSE_TIMEOUT_SECONDS)
+    except TimeoutError:
+        log.warning("%s did not stop within %d s; stopping anyway", what, _CLOSE_TIMEOUT_SECONDS)

@@ -97,8 +97,23 @@ def assert_success_shape(response: httpx.Response) -> None:
         assert "message" not in body, body
 
 
+# Routes a person's browser follows (the OAuth round trip): their errors are friendly pages.
+BROWSER_PAGES = ("/vault/authorize/", "/vault/callback")
+
+
+def assert_friendly_page(response: httpx.Response) -> None:
+    """An error a person sees is an HTML page in our layout, never a stack trace or raw JSON."""
+    assert response.headers.get("content-type", "").startswith("text/html"), response.headers
+    assert "<html" in response.text and "Traceback" not in response.text, response.text
+    assert "default-src 'none'" in response.headers.get("content-security-policy", ""), response.headers
+
+
 def assert_wire_contract(response: httpx.Response) -> None:
     assert response.status_code < 500, f"{response.status_code}: {response.text}"
+    if response.url.path.startswith(BROWSER_PAGES):
+        if response.status_code >= 400:
+            assert_friendly_page(response)
+        return
     if response.status_code >= 400:
         assert_error_shape(response)
     else:

@@ -61,9 +61,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(settings: Settings, **extra_env: str) -> Iterator[LiveServer]:
-    """`vaultline serve` on a free loopback port, until the block ends."""
-    port = free_port()
+def live_server(settings: Settings, *, port: int | None = None, **extra_env: str) -> Iterator[LiveServer]:
+    """`vaultline serve` on a free loopback port (or ``port``), until the block ends."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = env_for(settings, VAULTLINE_PUBLIC_URL=url, VAULTLINE_ACCESS_LOG="false", **extra_env)
     process = subprocess.Popen(

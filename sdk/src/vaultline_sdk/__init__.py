@@ -25,11 +25,13 @@ from vaultline_sdk._exceptions import (
     UnknownSigningKeyError,
     UnprocessableEntityError,
     VaultlineError,
+    WebhookSignatureError,
 )
 from vaultline_sdk._options import RequestOptions
 from vaultline_sdk._pagination import AsyncPage, SyncPage
 from vaultline_sdk._version import __version__
 from vaultline_sdk.session_tokens import SessionTokenClaims, verify_session_token
+from vaultline_sdk.webhooks import verify_webhook_signature
 
 __all__ = [
     "SDK",
@@ -57,6 +59,8 @@ __all__ = [
     "UnknownSigningKeyError",
     "UnprocessableEntityError",
     "VaultlineError",
+    "WebhookSignatureError",
     "__version__",
     "verify_session_token",
+    "verify_webhook_signature",
 ]

@@ -11,7 +11,16 @@ import httpx
 from vaultline_sdk._base_client import AsyncAPIClient, SyncAPIClient
 from vaultline_sdk._config import resolve_config
 from vaultline_sdk._constants import DEFAULT_MAX_RETRIES
-from vaultline_sdk.resources import AsyncConnections, AsyncConsumers, AsyncSessions, Connections, Consumers, Sessions
+from vaultline_sdk.resources import (
+    AsyncConnections,
+    AsyncConsumers,
+    AsyncLogs,
+    AsyncSessions,
+    Connections,
+    Consumers,
+    Logs,
+    Sessions,
+)
 
 _SETTINGS_DOC = """
     Every setting comes from its argument, else from the environment, else a clear
@@ -45,6 +54,8 @@ class SDK:
     """Create, list, get, update and delete consumers."""
     connections: Connections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    logs: Logs
+    """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
     def __init__(
         self,
@@ -68,6 +79,7 @@ class SDK:
         self.sessions = Sessions(self._client)
         self.consumers = Consumers(self._client)
         self.connections = Connections(self._client)
+        self.logs = Logs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 
@@ -125,6 +137,8 @@ class AsyncSDK:
     """Create, list, get, update and delete consumers."""
     connections: AsyncConnections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    logs: AsyncLogs
+    """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
     def __init__(
         self,
@@ -148,6 +162,7 @@ class AsyncSDK:
         self.sessions = AsyncSessions(self._client)
         self.consumers = AsyncConsumers(self._client)
         self.connections = AsyncConnections(self._client)
+        self.logs = AsyncLogs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 

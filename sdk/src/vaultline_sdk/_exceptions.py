@@ -5,6 +5,7 @@ VaultlineError
 ├── InvalidSessionTokenError           offline token verification failed
 │   ├── ExpiredSessionTokenError
 │   └── UnknownSigningKeyError         the token's kid is not in the JWKS
+├── WebhookSignatureError              a webhook's x-vaultline-signature is missing, malformed, stale or wrong
 └── APIError                           a call to the server went wrong
     ├── APIConnectionError             no HTTP answer at all
     │   └── APITimeoutError
@@ -52,6 +53,7 @@ __all__ = [
     "UnknownSigningKeyError",
     "UnprocessableEntityError",
     "VaultlineError",
+    "WebhookSignatureError",
     "make_status_error",
 ]
 
@@ -75,6 +77,10 @@ class ExpiredSessionTokenError(InvalidSessionTokenError):
 
 class UnknownSigningKeyError(InvalidSessionTokenError):
     """The token names a ``kid`` the JWKS does not hold (a forged token, or keys not yet refreshed)."""
+
+
+class WebhookSignatureError(VaultlineError):
+    """A webhook's ``x-vaultline-signature`` is missing, malformed, too old, or does not match the body."""
 
 
 class APIError(VaultlineError):

@@ -8,6 +8,7 @@ within that many seconds of its expiry.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from vaultline.clock import now_ms
+from vaultline.consumer_logs.subject import note_caller, note_consumer
 from vaultline.errors import BadRequest, Unauthorized
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
@@ -58,13 +60,8 @@ async def authenticate_application(request: Request) -> Application:
     runtime = runtime_of(request)
     api_key = api_key_from(request.headers.get("authorization"))
     key_hash = hash_api_key(runtime.api_key_hash_key, api_key)
-    cache: dict[str, _CachedKey] = request.app.state.api_key_cache
-    cached = cache.get(key_hash)
-    if cached is None or time.monotonic() - cached.checked_at > runtime.settings.api_key_cache_seconds:
-        cached = await _load_key(runtime, key_hash)
-        if len(cache) >= _MAX_CACHED_KEYS:
-            cache.clear()
-        cache[key_hash] = cached
+    cache: ApiKeyCache = request.app.state.api_key_cache
+    cached = await cache.lookup(runtime, key_hash)
     if not cached.key.is_active(now_ms()):
         raise Unauthorized("This API key has been rotated out", detail="Use the application's current API key.")
     claimed_app = request.headers.get(APP_ID_HEADER)
@@ -73,7 +70,33 @@ async def authenticate_application(request: Request) -> Application:
             "The API key does not belong to this application",
             detail=f"Check the {APP_ID_HEADER} header: it must be the id of the application that owns the key.",
         )
+    note_caller(request, application_id=cached.application.id, caller="api_key")
     return cached.application
+
+
+class ApiKeyCache:
+    """Verified keys by hash. When an entry is stale, one lookup refreshes it and concurrent
+    requests with the same key wait for that one (otherwise every in-flight request queries
+    the database at the same moment, every ``api_key_cache_seconds``)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _CachedKey] = {}
+        self._loading: dict[str, asyncio.Future[_CachedKey]] = {}
+
+    async def lookup(self, runtime: Runtime, key_hash: str) -> _CachedKey:
+        cached = self._entries.get(key_hash)
+        if cached is not None and time.monotonic() - cached.checked_at <= runtime.settings.api_key_cache_seconds:
+            return cached
+        pending = self._loading.get(key_hash)
+        if pending is None:
+            pending = asyncio.ensure_future(_load_key(runtime, key_hash))
+            self._loading[key_hash] = pending
+            pending.add_done_callback(lambda _: self._loading.pop(key_hash, None))
+        cached = await asyncio.shield(pending)  # one waiter cancelled must not cancel the others
+        if len(self._entries) >= _MAX_CACHED_KEYS:
+            self._entries.clear()
+        self._entries[key_hash] = cached
+        return cached
 
 
 async def _load_key(runtime: Runtime, key_hash: str) -> _CachedKey:
@@ -92,7 +115,9 @@ def consumer_id_from(request: Request) -> str:
             f"Missing {CONSUMER_ID_HEADER} header",
             detail="Name the consumer (your customer's id in your system) in the x-apideck-consumer-id header.",
         )
-    return validate_consumer_id(raw.strip())
+    consumer_id = validate_consumer_id(raw.strip())
+    note_consumer(request, consumer_id)
+    return consumer_id
 
 
 def validate_consumer_id(consumer_id: str) -> str:
@@ -115,4 +140,6 @@ async def authenticate_session(request: Request) -> VerifiedSession:
         claimed = request.headers.get(header)
         if claimed is not None and claimed.strip() != expected:
             raise Unauthorized(f"The {header} header does not match the session token")
+    note_caller(request, application_id=session.application_id, caller="session")
+    note_consumer(request, session.consumer_id)
     return session

@@ -40,6 +40,7 @@ from vaultline.store.consumers import (
     list_consumers,
     update_consumer_metadata,
 )
+from vaultline.webhooks.connection_changes import enqueue_consumer_connections_deleted
 
 router = APIRouter(prefix="/vault/consumers", tags=["Consumers"])
 
@@ -250,7 +251,11 @@ async def remove_consumer(request: Request, consumer_id: str) -> Response:
     """Delete the consumer; every session it holds is revoked at once."""
     application = await authenticate_application(request)
     consumer_id = _possible_id(consumer_id)
-    async with runtime_of(request).engine.begin() as connection:
+    runtime = runtime_of(request)
+    async with runtime.engine.begin() as connection:
+        await enqueue_consumer_connections_deleted(
+            connection, application_id=application.id, consumer_id=consumer_id, public_url=runtime.settings.public_url
+        )
         deleted = await delete_consumer(connection, application_id=application.id, consumer_id=consumer_id)
     if not deleted:
         raise _not_found(consumer_id)

@@ -12,6 +12,7 @@ from vaultline.config import Settings
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import add_api_key, rotate_api_key
 from vaultline.store.applications import InvalidOrigin, create_application, get_application, list_applications
+from vaultline.store.webhooks import webhook_urls
 
 
 async def create(settings: Settings, args: argparse.Namespace) -> int:
@@ -53,6 +54,7 @@ async def list_apps(settings: Settings, args: argparse.Namespace) -> int:
     try:
         async with runtime.engine.connect() as connection:
             listings = await list_applications(connection)
+            webhooks = await webhook_urls(connection)
     finally:
         await runtime.close()
     rows: list[dict[str, Any]] = [
@@ -64,6 +66,8 @@ async def list_apps(settings: Settings, args: argparse.Namespace) -> int:
             "redirect_origins": list(item.application.redirect_origins),
             "embed_origins": list(item.application.embed_origins),
             "demo": item.application.is_demo,
+            "webhook_url": webhooks.get(item.application.id, (None, False))[0],
+            "webhook_enabled": webhooks.get(item.application.id, (None, False))[1],
         }
         for item in listings
     ]
@@ -77,6 +81,8 @@ async def list_apps(settings: Settings, args: argparse.Namespace) -> int:
         print(f"    keys: {', '.join(row['api_keys']) or 'none active'}")
         print(f"    redirect origins: {', '.join(row['redirect_origins']) or 'any'}")
         print(f"    embed origins:    {', '.join(row['embed_origins']) or 'none'}")
+        if row["webhook_url"]:
+            print(f"    webhook:          {row['webhook_url']}{'' if row['webhook_enabled'] else '  (disabled)'}")
     return 0
 
 

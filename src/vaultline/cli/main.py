@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--grace-seconds", type=int, default=0, help="keep old keys working this long (default 0)")
     rotate.add_argument("--json", action="store_true")
     rotate.set_defaults(handler="apps_commands:rotate_key")
+    webhook = apps.add_parser("webhook", help="set, rotate, disable or show the application's webhook")
+    webhook.add_argument("application_id", metavar="APP_ID")
+    webhook.add_argument("--url", help="where vault.connection.* events are POSTed (http or https)")
+    webhook.add_argument("--rotate-secret", action="store_true", help="issue a new signing secret")
+    webhook.add_argument("--disable", action="store_true", help="stop delivering (pending events wait)")
+    webhook.add_argument("--json", action="store_true", help="print one JSON object (with `secret` when set)")
+    webhook.set_defaults(handler="webhook_commands:configure")
 
     keys = commands.add_parser("keys", help="session signing keys and the master key").add_subparsers(
         dest="keys_command", required=True

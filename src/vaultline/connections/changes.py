@@ -22,6 +22,7 @@ from vaultline.store.connections import (
     save_connection,
 )
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+from vaultline.webhooks.connection_changes import enqueue_connection_change
 
 
 async def apply_connection_update(
@@ -70,6 +71,14 @@ async def apply_connection_update(
         )
         await save_connection(connection, record=before, changes=changes, ring=runtime.master_keys)
         after = await read_connection(connection, runtime, caller, definition)
+        await enqueue_connection_change(
+            connection,
+            definition=definition,
+            before=before,
+            after=after,
+            created=created,
+            public_url=runtime.settings.public_url,
+        )
     return OfferedConnection(definition, offering, after)
 
 
@@ -77,15 +86,24 @@ async def delete_consumer_connection(
     runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
 ) -> None:
     """Delete the connection and everything stored with it; 404 when the consumer has none."""
-    await offered_definition(runtime, caller, unified_api, service_id)
+    definition, _offering = await offered_definition(runtime, caller, unified_api, service_id)
     caller.require_action("delete", "delete a connection")
     async with runtime.engine.begin() as connection:
+        before = await read_connection(connection, runtime, caller, definition, for_update=True)
         deleted = await delete_connection(
             connection,
             application_id=caller.application_id,
             consumer_id=caller.consumer_id,
             unified_api=unified_api,
             service_id=service_id,
+        )
+        await enqueue_connection_change(
+            connection,
+            definition=definition,
+            before=before,
+            after=None,
+            created=False,
+            public_url=runtime.settings.public_url,
         )
     if not deleted:
         raise NotFound(f"The consumer has no connection {connection_id(unified_api, service_id)!r}")

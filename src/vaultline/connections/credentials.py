@@ -8,6 +8,7 @@ from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connection_state import connection_state, has_credentials
 from vaultline.connections.offered import offered_definition, read_connection
 from vaultline.errors import Unprocessable
+from vaultline.oauth.refresh import fresh_credentials
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord
 
@@ -27,4 +28,4 @@ async def usable_credentials(
         raise Unprocessable(
             "This connection has no credentials yet", detail={"state": connection_state(definition, record)}
         )
-    return definition, record
+    return definition, await fresh_credentials(runtime, definition, record)

@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from vaultline.crypto.envelope import rewrap
 from vaultline.crypto.master_key import MasterKeyRing
-from vaultline.db.schema import application_integrations, connections, server_secrets, signing_keys
+from vaultline.db.schema import (
+    application_integrations,
+    application_webhooks,
+    connections,
+    oauth_states,
+    server_secrets,
+    signing_keys,
+)
 
 # Every column holding ``envelope.seal`` output. A new sealed column must be listed here, or
 # rotation would leave it under the old key (tests/test_credentials_at_rest.py checks this).
@@ -25,6 +32,8 @@ SEALED_COLUMNS: tuple[tuple[Table, str], ...] = (
     (application_integrations, "oauth_client_secret_sealed"),
     (connections, "settings_sealed"),
     (connections, "credentials_sealed"),
+    (application_webhooks, "secret_sealed"),
+    (oauth_states, "code_verifier_sealed"),
 )
 
 

@@ -143,3 +143,97 @@ connections = Table(
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
 )
+
+# An application's webhook endpoint: where ``vault.connection.*`` events go, signed with the secret.
+application_webhooks = Table(
+    "application_webhooks",
+    metadata,
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret_sealed", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# The outbox: an event is inserted in the transaction of the change it describes, then
+# delivered at least once by a background worker holding a lease (``locked_until``).
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | dead
+    Column("created_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("locked_until", BigInteger, nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+)
+Index("ix_webhook_events_status_next_attempt_at", webhook_events.c.status, webhook_events.c.next_attempt_at)
+Index("ix_webhook_events_application_id", webhook_events.c.application_id)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), ForeignKey("webhook_events.id", ondelete="CASCADE"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+)
+Index("ix_webhook_attempts_event_id", webhook_attempts.c.event_id)
+
+# One row per Vault API call made for a consumer (consumer_logs/): append-only, pruned by age.
+# No foreign key to applications: a log write must never fail or wait on another table.
+consumer_logs = Table(
+    "consumer_logs",
+    metadata,
+    # Monotonic: the cursor order. BIGINT on PostgreSQL; SQLite autoincrements only INTEGER.
+    Column("pk", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(36), nullable=False),  # the Log's public id (a UUID); pk stays internal
+    Column("application_id", String(64), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("caller", String(16), nullable=False),  # api_key | session
+    Column("method", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("duration_us", BigInteger, nullable=False),  # integer microseconds: exact on both backends
+    Column("timestamp", BigInteger, nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("operation_name", String(200), nullable=False),
+    # The connection the route names, when it names one (/vault/connections/{unified_api}/{service_id}).
+    Column("unified_api", String(64), nullable=True),
+    Column("service_id", String(64), nullable=True),
+    Column("error_message", Text, nullable=True),
+)
+Index(
+    "ix_consumer_logs_app_consumer_pk",
+    consumer_logs.c.application_id,
+    consumer_logs.c.consumer_id,
+    consumer_logs.c.pk,
+)
+Index("ix_consumer_logs_timestamp", consumer_logs.c.timestamp)  # retention deletes by age
+
+# One OAuth authorization in flight: the signed ``state`` sent to the provider names its row by
+# ``jti``; the row holds the PKCE verifier (sealed) and ``used_at``, so a state works only once.
+oauth_states = Table(
+    "oauth_states",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("code_verifier_sealed", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger, nullable=True),
+    Index("ix_oauth_states_expires_at", "expires_at"),
+)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from vaultline.hosted import connection_pages, connection_posts, integrations_pages, open_session, static_routes
+from vaultline.hosted import (
+    connection_pages,
+    connection_posts,
+    integrations_pages,
+    logs_page,
+    open_session,
+    static_routes,
+)
 from vaultline.hosted.assets import StaticAssets
 from vaultline.hosted.rendering import PageRenderer
 
@@ -13,5 +20,5 @@ def install_hosted_vault(app: FastAPI) -> None:
     """Load templates and static files (once, here, not at import) and add the routes."""
     assets = StaticAssets.load()
     app.state.hosted_renderer = PageRenderer.create(assets)
-    for module in (open_session, integrations_pages, connection_pages, connection_posts, static_routes):
+    for module in (open_session, integrations_pages, logs_page, connection_pages, connection_posts, static_routes):
         app.include_router(module.router)

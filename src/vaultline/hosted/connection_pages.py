@@ -22,6 +22,7 @@ from vaultline.hosted.presentation import badge_for
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import page_headers
 from vaultline.hosted.vault_session import VaultContext, open_vault
+from vaultline.oauth.links import authorize_link
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
 
@@ -69,7 +70,7 @@ def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Acti
     if record is None:
         return []
     credentials = has_credentials(item.definition, record)
-    form_based = item.definition.auth_type in ("apiKey", "basic")
+    form_based = item.definition.auth_type in ("apiKey", "basic", "oauth2")
     actions: list[Action] = []
     if vault.allows("disable"):
         actions.append(
@@ -84,6 +85,21 @@ def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Acti
     if vault.allows("delete"):
         actions.append(Action("delete", "Delete", f"{path}/confirm/delete", confirm=True, danger=True))
     return actions
+
+
+def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: bool) -> str | None:
+    """A signed Authorize link for this session, coming back to this page (oauth/links.py)."""
+    if not show_connect or item.definition.auth_type != "oauth2" or item.needs_oauth_client:
+        return None
+    return authorize_link(
+        vault.runtime,
+        application_id=vault.application.id,
+        consumer_id=vault.session.consumer_id,
+        unified_api=item.unified_api,
+        service_id=item.service_id,
+        session_id=vault.session_id,
+        redirect_uri=vault.runtime.settings.public_url + connection_path(vault, item),
+    )
 
 
 def _resources(item: OfferedConnection) -> list[dict[str, str]]:
@@ -147,7 +163,7 @@ def render_connection(
         saved={k: is_set(v) for k, v in stored.items()},
         errors=errors or {},
         form_error=form_error,
-        authorize_url=None,  # the OAuth authorize flow is not served yet
+        authorize_url=_authorize_url(vault, item, show_connect),
         resources=_resources(item) if has_record and not vault.settings.get("hide_resource_settings") else [],
         guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
         actions=permitted_actions(vault, item),

@@ -27,6 +27,7 @@ from vaultline.hosted.flash import Flash, set_flash
 from vaultline.hosted.forms import field_of_message, parse_settings, read_form
 from vaultline.hosted.security import check_same_origin, page_headers
 from vaultline.hosted.vault_session import VaultContext
+from vaultline.oauth.revocation import disconnect_oauth
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
 
@@ -148,6 +149,9 @@ async def disable(request: Request, session_id: str, unified_api: str, service_i
 async def disconnect(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     vault.caller.require_action("disconnect", "disconnect a connection")
+    if item.definition.auth_type == "oauth2":  # revoked at the provider (RFC 7009), then cleared
+        await disconnect_oauth(vault.runtime, vault.caller, item.definition)
+        return _done(vault, item, "disconnected")
     if item.definition.auth_type not in ("apiKey", "basic"):
         raise Unprocessable(f"{item.definition.name} cannot be disconnected here yet")
     if item.record is None or not has_credentials(item.definition, item.record):

@@ -11,7 +11,8 @@ from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.tokens.session_tokens import SessionTokenError
 
-HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/")
+# The OAuth routes are pages a consumer sees too (api/oauth.py).
+HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/", "/vault/authorize/", "/vault/callback")
 
 _SESSION_PAGES = {
     "expired": (
@@ -54,6 +55,8 @@ def _describe(error: VaultError) -> tuple[str, str, str]:
         return "not_found", "Page not found", "This page does not exist. Go back and try again."
     if error.status_code < 500:
         return "bad_request", "Something is not right", error.message
+    if error.status_code in (502, 504):  # an OAuth provider failed us; its message is written for people
+        return "provider_error", "Could not finish signing in", error.message
     return "server_error", "Something went wrong", "Something went wrong on our side. Please try again in a moment."
 
 

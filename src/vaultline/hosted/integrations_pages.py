@@ -1,5 +1,5 @@
-"""The Hosted Vault's lists: integrations (grouped, searchable, with state badges),
-suggestions, and the consumer's recent activity (logs)."""
+"""The Hosted Vault's lists: integrations (grouped, searchable, with state badges) and
+suggestions. The consumer's logs page is in ``logs_page.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from vaultline.api.auth import runtime_of
-from vaultline.clock import iso_from_ms
 from vaultline.connections.offered import offered_connections
 from vaultline.errors import NotFound
 from vaultline.hosted.flash import pop_flash, read_flash
@@ -20,7 +19,6 @@ from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import page_headers
 from vaultline.hosted.suggestions import peer_counts, rank
 from vaultline.hosted.vault_session import VaultContext, open_vault
-from vaultline.store.sessions import list_sessions
 
 router = APIRouter(prefix="/hosted/{session_id}", include_in_schema=False)
 
@@ -82,34 +80,3 @@ async def suggestions_page(request: Request, session_id: str) -> Response:
     items = await offered_connections(runtime, vault.caller)
     counts = await peer_counts(runtime, application_id=vault.application.id, consumer_id=vault.session.consumer_id)
     return _render(request, vault, "suggestions.html", current="suggestions", suggestions=rank(items, counts))
-
-
-@router.get("/logs")
-async def logs_page(request: Request, session_id: str) -> Response:
-    """Until the logs endpoint lands: what the server already records for this consumer, the
-    vault sessions opened and each connection's creation and last change."""
-    runtime = runtime_of(request)
-    vault = await open_vault(request, runtime, session_id)
-    if not vault.settings.get("show_logs", True) or vault.isolated:
-        raise NotFound("Logs are not part of this session")
-    items = await offered_connections(runtime, vault.caller)
-    async with runtime.engine.connect() as connection:
-        sessions, _ = await list_sessions(
-            connection,
-            application_id=vault.application.id,
-            consumer_id=vault.session.consumer_id,
-            before=None,
-            limit=20,
-        )
-    events: list[tuple[int, str]] = [(s.created_at, "Opened the vault") for s in sessions]
-    for item in items:
-        if item.record is None:
-            continue
-        events.append((item.record.created_at, f"Added {item.definition.name}"))
-        if item.record.updated_at > item.record.created_at:
-            events.append((item.record.updated_at, f"Changed {item.definition.name} ({badge_for(item).label.lower()})"))
-    entries = [
-        {"iso": iso_from_ms(at), "display": (iso_from_ms(at) or "")[:16].replace("T", " "), "text": text}
-        for at, text in sorted(events, reverse=True)[:50]
-    ]
-    return _render(request, vault, "logs.html", current="logs", entries=entries)

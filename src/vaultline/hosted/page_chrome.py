@@ -18,6 +18,7 @@ FLASH_MESSAGES = {
     "deleted": "Connection deleted.",
     "reauthorized": "New credentials saved.",
     "resources": "Resource settings saved.",
+    "oauth_denied": "Not connected: access was not granted. You can try again at any time.",
 }
 
 

@@ -196,3 +196,29 @@ async def connected_service_ids(
     for row in await connection.execute(query):
         services.setdefault(row.consumer_id, []).append(row.service_id)
     return services
+
+
+async def set_oauth_credentials(
+    connection: AsyncConnection,
+    *,
+    record: ConnectionRecord,
+    credentials: dict[str, Any] | None,
+    ring: MasterKeyRing,
+    validation_error: str | None = None,
+) -> None:
+    """Store (or, with None, clear) the provider's tokens, sealed under a fresh data key, and
+    set the validation verdict with them: new tokens clear an old ``invalid``."""
+    sealed = (
+        seal(ring, orjson.dumps(credentials), context=credentials_context(record.uid))
+        if credentials is not None
+        else None
+    )
+    await connection.execute(
+        update(connections)
+        .where(connections.c.pk == record.pk)
+        .values(
+            credentials_sealed=sealed,
+            validation_error=validation_error,
+            updated_at=max(now_ms(), record.updated_at + 1),
+        )
+    )

@@ -104,4 +104,9 @@ class KeyRing:
             try:
                 await self.load(create_if_empty=False)
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # The driver turned our cancellation (shutdown) into an error: honour it, or
+                    # Runtime.close() waits on this loop forever.
+                    raise asyncio.CancelledError from None
                 log.warning("could not refresh the signing key ring; keeping the keys we have", exc_info=True)

@@ -2,6 +2,16 @@
 
 from vaultline_sdk.resources.connections import AsyncConnections, Connections
 from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
+from vaultline_sdk.resources.logs import AsyncLogs, Logs
 from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
 
-__all__ = ["AsyncConnections", "AsyncConsumers", "AsyncSessions", "Connections", "Consumers", "Sessions"]
+__all__ = [
+    "AsyncConnections",
+    "AsyncConsumers",
+    "AsyncLogs",
+    "AsyncSessions",
+    "Connections",
+    "Consumers",
+    "Logs",
+    "Sessions",
+]

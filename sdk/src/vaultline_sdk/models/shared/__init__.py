@@ -34,6 +34,7 @@ from vaultline_sdk.models.shared.errors import (
     UnexpectedErrorResponse,
     UnprocessableResponse,
 )
+from vaultline_sdk.models.shared.logs import GetLogsResponse, Log, LogOperation, LogService, LogsFilter
 from vaultline_sdk.models.shared.pagination import Cursors, Links, Meta
 from vaultline_sdk.models.shared.session import (
     ConsumerMetadata,
@@ -71,10 +72,15 @@ __all__ = [
     "GetConnectionsResponse",
     "GetConsumerResponse",
     "GetConsumersResponse",
+    "GetLogsResponse",
     "GetSessionResponse",
     "GetSessionsResponse",
     "IntegrationState",
     "Links",
+    "Log",
+    "LogOperation",
+    "LogService",
+    "LogsFilter",
     "Meta",
     "NotFoundResponse",
     "PaymentRequiredResponse",

@@ -1,0 +1,97 @@
+"""Apideck's OAuth routes: ``GET /vault/authorize/{service_id}/{application_id}`` sends the
+consumer to the provider; ``GET /vault/callback`` brings them back. Both are pages a person
+sees, so every failure renders the Hosted Vault's friendly error page (see error_pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from vaultline.api.auth import runtime_of
+from vaultline.hosted.page_chrome import with_query
+from vaultline.hosted.security import FLASH_COOKIE, set_scoped_cookie
+from vaultline.hosted.vault_session import ErrorContext
+from vaultline.oauth.authorization import begin_authorization, hosted_prefix
+from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
+from vaultline.runtime import Runtime
+
+router = APIRouter(prefix="/vault", tags=["OAuth"])
+# The code and state must not leak to the next page through Referer, nor be cached.
+_REDIRECT_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+# These routes are pages a person's browser follows, not API calls: failures are friendly
+# HTML pages (hosted/error_pages.py), which the document must say for clients and fuzzers.
+_PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+    for code, description in (
+        (400, "A missing, forged, expired or replayed state, or a refused consent"),
+        (401, "The session behind the link has ended"),
+        (403, "The session may not connect this integration"),
+        (404, "The application offers no such integration"),
+        (422, "The integration is not ready for OAuth (no client id/secret)"),
+        (502, "The provider answered with an error"),
+        (504, "The provider did not answer"),
+    )
+}
+
+
+@router.get(
+    "/authorize/{service_id}/{application_id}",
+    summary="Start an OAuth authorization",
+    status_code=302,
+    responses=_PAGE_ERRORS,
+)
+async def authorize(
+    request: Request,
+    service_id: str,
+    application_id: str,
+    state: str = Query(max_length=4096, description="The signed link of a Hosted Vault page"),
+    redirect_uri: str | None = Query(default=None, max_length=2048),
+) -> Response:
+    runtime = runtime_of(request)
+    _, url = await begin_authorization(
+        runtime, link=state, service_id=service_id, application_id=application_id, redirect_uri=redirect_uri
+    )
+    return RedirectResponse(url, status_code=302, headers=_REDIRECT_HEADERS)
+
+
+@router.get("/callback", summary="The provider's return after consent", status_code=303, responses=_PAGE_ERRORS)
+async def callback(
+    request: Request,
+    state: str | None = Query(default=None, max_length=4096),
+    code: str | None = Query(default=None, max_length=4096),
+    error: str | None = Query(default=None, max_length=200),
+) -> Response:
+    runtime = runtime_of(request)
+    verified = verified_state(runtime, state)
+    request.state.hosted_error = ErrorContext(redirect_uri=verified.redirect_uri)
+    result = await complete_authorization(runtime, verified, code=code, error=error)
+    return _back(runtime, result)
+
+
+def _back(runtime: Runtime, result: CallbackResult) -> Response:
+    state = result.state
+    hosted = hosted_prefix(runtime, state.session_id)
+    target = state.redirect_uri or f"{hosted}integrations/{state.unified_api}/{state.service_id}"
+    if target.startswith(hosted):
+        response = RedirectResponse(target, status_code=303, headers=_REDIRECT_HEADERS)
+        kind = "oauth_denied" if result.outcome == "denied" else result.outcome
+        set_scoped_cookie(
+            response,
+            FLASH_COOKIE,
+            f"{kind}:{state.unified_api}/{state.service_id}",
+            session_id=state.session_id,
+            max_age=120,
+            secure=runtime.settings.public_url.startswith("https://"),
+            cross_site=False,
+        )
+        return response
+    if result.outcome == "denied":
+        target = with_query(target, error=result.error or "access_denied", service_id=state.service_id)
+    else:
+        target = with_query(target, authorizedConnection=state.service_id)
+    return RedirectResponse(target, status_code=303, headers=_REDIRECT_HEADERS)

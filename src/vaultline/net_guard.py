@@ -1,0 +1,78 @@
+"""Refusing outbound URLs that point inside the operator's network (SSRF): webhook endpoints
+now, OAuth token and authorize endpoints next. Only http(s), and every address the host
+resolves to must be public unless the operator allows private ones."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class UnsafeUrl(ValueError):
+    """The URL is malformed, not http(s), or reaches a non-public address."""
+
+
+def is_public_address(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return is_public_address(address.ipv4_mapped)
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def parse_http_url(url: str) -> tuple[str, int]:
+    """The host and port of an absolute http(s) URL; ``UnsafeUrl`` otherwise."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeUrl(f"{url!r} is not an http:// or https:// URL")
+    if not parts.hostname:
+        raise UnsafeUrl(f"{url!r} has no host")
+    if parts.username or parts.password:
+        raise UnsafeUrl(f"{url!r} carries credentials; put them in the receiver's configuration instead")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl(f"{url!r} has an invalid port") from exc
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+async def resolve_addresses(host: str, port: int) -> list[IPAddress]:
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return [literal]
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise UnsafeUrl(f"{host!r} does not resolve ({exc.strerror or exc})") from exc
+    # Scope ids ("fe80::1%eth0") are not part of the address.
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
+
+
+async def check_public_url(url: str, *, allow_private: bool) -> None:
+    """Raise ``UnsafeUrl`` unless ``url`` is http(s) and every address its host resolves to is
+    public (or ``allow_private``). Call it when the URL is configured *and* before each use:
+    DNS answers change. A rebinding between this check and the connection stays possible."""
+    host, port = parse_http_url(url)
+    if allow_private:
+        return
+    addresses = await resolve_addresses(host, port)
+    refused = [str(address) for address in addresses if not is_public_address(address)]
+    if refused or not addresses:
+        raise UnsafeUrl(
+            f"{url!r} resolves to a private, loopback or otherwise non-public address ({', '.join(refused)}); "
+            "set VAULTLINE_ALLOW_PRIVATE_WEBHOOKS=true to allow it"
+        )

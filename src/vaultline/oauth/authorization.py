@@ -1,0 +1,155 @@
+"""Starting an authorization: from the Hosted Vault's signed link to the provider's consent
+page, with PKCE (S256) and a fresh single-use provider ``state``.
+
+Everything the link claims is checked again here, on the server: the session is live, the
+application still offers the integration and has an OAuth client for it, the session may
+see its unified API, and replacing existing tokens needs ``reauthorize`` in ``allow_actions``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from vaultline.api.connection_caller import ConnectionsCaller
+from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
+from vaultline.connection_state import has_credentials
+from vaultline.connections.offered import find_connection
+from vaultline.errors import Forbidden, Unprocessable
+from vaultline.oauth.state import (
+    LINK_AUDIENCE,
+    STATE_AUDIENCE,
+    STATE_TTL_SECONDS,
+    OAuthState,
+    OAuthStateError,
+    mint_oauth_token,
+    verify_oauth_token,
+)
+from vaultline.runtime import Runtime
+from vaultline.store.applications import InvalidOrigin, get_application, normalize_origin
+from vaultline.store.integrations import get_oauth_client
+from vaultline.store.oauth_states import insert_oauth_state
+from vaultline.store.sessions import SessionRecord, get_session
+from vaultline.tokens.session_verification import VerifiedSession
+
+CALLBACK_PATH = "/vault/callback"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    """The session an OAuth state was minted for, as a connections caller."""
+
+    record: SessionRecord
+
+    @property
+    def caller(self) -> ConnectionsCaller:
+        verified = VerifiedSession({"settings": self.record.settings}, self.record)
+        return ConnectionsCaller(self.record.application_id, self.record.consumer_id, verified)
+
+
+def callback_url(runtime: Runtime) -> str:
+    return runtime.settings.public_url + CALLBACK_PATH
+
+
+def hosted_prefix(runtime: Runtime, session_id: str) -> str:
+    return f"{runtime.settings.public_url}/hosted/{session_id}/"
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge), RFC 7636: 64 random bytes, 86 characters."""
+    verifier = secrets.token_urlsafe(64)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+async def live_session(runtime: Runtime, state: OAuthState, *, allow_expired: bool = False) -> SessionGrant:
+    async with runtime.engine.connect() as connection:
+        record = await get_session(connection, session_id=state.session_id)
+    if record is None or (record.application_id, record.consumer_id) != (state.application_id, state.consumer_id):
+        raise OAuthStateError(detail="the state names no session of this consumer")
+    if record.revoked_at is not None or (not allow_expired and record.expires_at <= now_ms()):
+        raise OAuthStateError("This vault session has ended. Go back to the application and open it again.")
+    return SessionGrant(record)
+
+
+async def allowed_return(runtime: Runtime, state: OAuthState, redirect_uri: str | None) -> str | None:
+    """Where the consumer may be sent back: the link's own return address, a page of this
+    session's Hosted Vault, or an origin on the application's redirect allowlist."""
+    if redirect_uri is None or redirect_uri == state.redirect_uri:
+        return state.redirect_uri
+    if redirect_uri.startswith(hosted_prefix(runtime, state.session_id)) and "\\" not in redirect_uri:
+        return redirect_uri
+    async with runtime.engine.connect() as connection:
+        application = await get_application(connection, application_id=state.application_id)
+    try:
+        origin = normalize_origin(redirect_uri)
+    except InvalidOrigin:
+        origin = None
+    if application is not None and origin is not None and origin in application.redirect_origins:
+        return redirect_uri
+    raise OAuthStateError("This sign-in link asks to return to an address the application does not allow.")
+
+
+def provider_url(definition: IntegrationDefinition, params: dict[str, str]) -> str:
+    assert definition.oauth is not None
+    base = str(definition.oauth.authorize_url)
+    joiner = "&" if urlsplit(base).query else "?"
+    return base + joiner + urlencode({**params, **definition.oauth.authorize_params})
+
+
+async def begin_authorization(
+    runtime: Runtime, *, link: str, service_id: str, application_id: str, redirect_uri: str | None
+) -> tuple[OAuthState, str]:
+    """Verify the link and everything it claims; returns the verified link and the provider's
+    authorize URL to send the consumer to."""
+    issuer = runtime.settings.public_url
+    try:
+        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
+    except OAuthStateError:
+        await runtime.keyring.reload_for_unknown_kid()  # another instance may have rotated
+        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
+    if (state.service_id, state.application_id) != (service_id, application_id):
+        raise OAuthStateError(detail="the link was minted for another integration or application")
+    grant = await live_session(runtime, state)
+    item = await find_connection(runtime, grant.caller, state.unified_api, state.service_id)
+    definition = item.definition
+    if definition.oauth is None:
+        raise Unprocessable(f"{definition.name} is not connected by signing in")
+    if item.record is not None and has_credentials(definition, item.record):
+        grant.caller.require_action("reauthorize", "replace a connection's credentials")
+    async with runtime.engine.connect() as connection:
+        client = await get_oauth_client(
+            connection, application_id=application_id, service_id=service_id, ring=runtime.master_keys
+        )
+    if client is None:
+        raise Forbidden(f"{definition.name} cannot be authorized yet: the application has not finished setting it up.")
+    back_to = await allowed_return(runtime, state, redirect_uri)
+    verifier, challenge = pkce_pair()
+    provider_state = state.renewed(redirect_uri=back_to)
+    async with runtime.engine.begin() as connection:
+        await insert_oauth_state(
+            connection,
+            jti=provider_state.jti,
+            application_id=application_id,
+            consumer_id=state.consumer_id,
+            service_id=service_id,
+            code_verifier=verifier,
+            expires_at=now_ms() + STATE_TTL_SECONDS * 1000,
+            ring=runtime.master_keys,
+        )
+    token = mint_oauth_token(runtime.keyring, provider_state, audience=STATE_AUDIENCE, issuer=issuer)
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": callback_url(runtime),
+        "state": token,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if definition.oauth.default_scopes:
+        params["scope"] = definition.oauth.scope_separator.join(definition.oauth.default_scopes)
+    return provider_state, provider_url(definition, params)

@@ -1,0 +1,102 @@
+"""Finishing an authorization at ``/vault/callback``: the provider state verified and spent
+(once, on every instance), the code exchanged with its PKCE verifier, the tokens sealed into
+the connection. Whatever fails, the connection is left as it was."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from vaultline.connection_state import has_credentials
+from vaultline.errors import Forbidden
+from vaultline.oauth.authorization import callback_url, live_session
+from vaultline.oauth.provider_client import credentials_from, token_request
+from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, OAuthStateError, OAuthStateUsed, verify_oauth_token
+from vaultline.runtime import Runtime
+from vaultline.store.connections import ensure_connection, get_connection, set_oauth_credentials
+from vaultline.store.integrations import get_oauth_client
+from vaultline.store.oauth_states import consume_oauth_state
+from vaultline.webhooks.connection_changes import enqueue_connection_change
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["connected", "reauthorized", "denied"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult:
+    state: OAuthState
+    outcome: Outcome
+    error: str | None = None  # the provider's ``error`` when denied
+
+
+def verified_state(runtime: Runtime, token: str | None) -> OAuthState:
+    if not token:
+        raise OAuthStateError(detail="the provider returned no state")
+    return verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=runtime.settings.public_url)
+
+
+async def complete_authorization(
+    runtime: Runtime, state: OAuthState, *, code: str | None, error: str | None
+) -> CallbackResult:
+    """Spend the state, then store the tokens (or report the provider's refusal)."""
+    async with runtime.engine.begin() as connection:
+        pending = await consume_oauth_state(connection, jti=state.jti, ring=runtime.master_keys)
+    if pending is None:
+        raise OAuthStateUsed()
+    if (pending.application_id, pending.consumer_id, pending.service_id) != (
+        state.application_id,
+        state.consumer_id,
+        state.service_id,
+    ):
+        raise OAuthStateError(detail="the state does not match its authorization")
+    grant = await live_session(runtime, state, allow_expired=True)
+    if error is not None:
+        log.info("OAuth consent for %s ended with %s", state.service_id, error)
+        return CallbackResult(state, "denied", error)
+    if not code:
+        raise OAuthStateError(detail="the provider returned neither a code nor an error")
+    definition = runtime.catalog.find(unified_api=state.unified_api, service_id=state.service_id)
+    async with runtime.engine.connect() as connection:
+        client = await get_oauth_client(
+            connection, application_id=state.application_id, service_id=state.service_id, ring=runtime.master_keys
+        )
+    if definition is None or definition.oauth is None or client is None:
+        raise Forbidden("This integration is no longer offered. Go back to the application.")
+    answer = await token_request(
+        str(definition.oauth.token_url),
+        client,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": callback_url(runtime),
+            "code_verifier": pending.code_verifier,
+        },
+        allow_private=runtime.settings.allow_private_webhooks,
+    )
+    credentials = credentials_from(answer)
+    ids = {
+        "application_id": state.application_id,
+        "consumer_id": state.consumer_id,
+        "unified_api": state.unified_api,
+        "service_id": state.service_id,
+    }
+    async with runtime.engine.begin() as connection:
+        created = await ensure_connection(connection, **ids)
+        before = await get_connection(connection, **ids, ring=runtime.master_keys, for_update=True)
+        assert before is not None
+        reauthorized = has_credentials(definition, before)
+        if reauthorized:  # the session may have changed hands between link and callback: check again
+            grant.caller.require_action("reauthorize", "replace a connection's credentials")
+        await set_oauth_credentials(connection, record=before, credentials=credentials, ring=runtime.master_keys)
+        after = await get_connection(connection, **ids, ring=runtime.master_keys, for_update=False)
+        await enqueue_connection_change(
+            connection,
+            definition=definition,
+            before=before,
+            after=after,
+            created=created,
+            public_url=runtime.settings.public_url,
+        )
+    return CallbackResult(state, "reauthorized" if reauthorized else "connected")

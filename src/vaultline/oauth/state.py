@@ -1,0 +1,118 @@
+"""The signed ``state`` of an OAuth authorization (EdDSA, the session key ring, ``kid`` header).
+
+Two tokens, two audiences, so one can never stand for the other:
+
+- the *link* (``vaultline-oauth-link``): minted by the Hosted Vault page for its session, it is
+  the ``state`` query parameter of ``/vault/authorize/…``;
+- the *provider state* (``vaultline-oauth-state``): minted by ``/vault/authorize`` with a fresh
+  ``jti`` whose database row (PKCE verifier, ``used_at``) makes it single-use; the provider
+  hands it back to ``/vault/callback``.
+
+Both live 10 minutes and carry the application, consumer, integration, session and return URI.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from vaultline.errors import BadRequest
+from vaultline.store.signing_keys import ALGORITHM
+from vaultline.tokens.keyring import KeyRing
+from vaultline.tokens.session_tokens import LEEWAY_SECONDS, mint_session_token
+
+LINK_AUDIENCE = "vaultline-oauth-link"
+STATE_AUDIENCE = "vaultline-oauth-state"
+STATE_TTL_SECONDS = 600
+_REQUIRED = ["iss", "aud", "jti", "iat", "exp", "application_id", "consumer_id", "unified_api", "service_id", "sid"]
+
+
+class OAuthStateError(BadRequest):
+    """The authorization link or the provider's answer cannot be trusted: the connection is left alone."""
+
+    type_name = "OAuthStateError"
+    default_message = "This sign-in link is not valid. Go back and start connecting again."
+
+
+class OAuthStateExpired(OAuthStateError):
+    default_message = "This sign-in took too long and has expired. Go back and start connecting again."
+
+
+class OAuthStateUsed(OAuthStateError):
+    default_message = "This sign-in was already completed or cancelled. Go back and start connecting again."
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthState:
+    """Verified claims: who is connecting what, from which session, and where they go back."""
+
+    jti: str
+    application_id: str
+    consumer_id: str
+    unified_api: str
+    service_id: str
+    session_id: str
+    redirect_uri: str | None
+
+    def claims(self) -> dict[str, Any]:
+        return {
+            "jti": self.jti,
+            "application_id": self.application_id,
+            "consumer_id": self.consumer_id,
+            "unified_api": self.unified_api,
+            "service_id": self.service_id,
+            "sid": self.session_id,
+            "redirect_uri": self.redirect_uri,
+        }
+
+    def renewed(self, *, redirect_uri: str | None) -> OAuthState:
+        """The same authorization under a new ``jti`` (the provider state's own row)."""
+        return OAuthState(
+            new_jti(), self.application_id, self.consumer_id, self.unified_api, self.service_id,
+            self.session_id, redirect_uri,
+        )  # fmt: skip
+
+
+def new_jti() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def mint_oauth_token(keyring: KeyRing, state: OAuthState, *, audience: str, issuer: str) -> str:
+    now = int(time.time())
+    claims = {**state.claims(), "iss": issuer, "aud": audience, "iat": now, "exp": now + STATE_TTL_SECONDS}
+    token, _ = mint_session_token(keyring, claims)
+    return token
+
+
+def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: str) -> OAuthState:
+    """Signature and every claim in one ``jwt.decode``; any failure is an ``OAuthStateError``."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as exc:
+        raise OAuthStateError(detail="malformed state") from exc
+    key = keyring.public_key(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise OAuthStateError(detail="unknown signing key")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": _REQUIRED, "strict_aud": True},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise OAuthStateExpired() from exc
+    except jwt.PyJWTError as exc:
+        raise OAuthStateError(detail=str(exc)) from exc
+    redirect_uri = claims.get("redirect_uri")
+    return OAuthState(
+        str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),
+        str(claims["service_id"]), str(claims["sid"]), redirect_uri if isinstance(redirect_uri, str) else None,
+    )  # fmt: skip

@@ -1,0 +1,149 @@
+"""Consumer log rows: batched inserts from the log writer, filtered pages newest first, and
+age-based deletion in bounded batches."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, delete, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.consumer_logs.filters import LogsFilter
+from vaultline.db.schema import consumer_logs
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One recorded call, as the middleware builds it (cheap: no id, no I/O)."""
+
+    application_id: str
+    consumer_id: str
+    caller: str
+    method: str
+    path: str
+    status_code: int
+    duration_us: int
+    timestamp: int
+    operation_id: str
+    operation_name: str
+    unified_api: str | None
+    service_id: str | None
+    error_message: str | None
+
+    @property
+    def success(self) -> bool:
+        return self.status_code < 400
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    pk: int
+    id: str
+    entry: LogEntry
+
+
+async def insert_logs(connection: AsyncConnection, entries: list[LogEntry]) -> None:
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "application_id": e.application_id,
+            "consumer_id": e.consumer_id,
+            "caller": e.caller,
+            "method": e.method,
+            "path": e.path,
+            "status_code": e.status_code,
+            "success": e.success,
+            "duration_us": e.duration_us,
+            "timestamp": e.timestamp,
+            "operation_id": e.operation_id,
+            "operation_name": e.operation_name,
+            "unified_api": e.unified_api,
+            "service_id": e.service_id,
+            "error_message": e.error_message,
+        }
+        for e in entries
+    ]
+    await connection.execute(consumer_logs.insert(), rows)
+
+
+def _from_row(row: Row[Any]) -> LogRecord:
+    entry = LogEntry(
+        application_id=row.application_id,
+        consumer_id=row.consumer_id,
+        caller=row.caller,
+        method=row.method,
+        path=row.path,
+        status_code=row.status_code,
+        duration_us=row.duration_us,
+        timestamp=row.timestamp,
+        operation_id=row.operation_id,
+        operation_name=row.operation_name,
+        unified_api=row.unified_api,
+        service_id=row.service_id,
+        error_message=row.error_message,
+    )
+    return LogRecord(pk=row.pk, id=row.id, entry=entry)
+
+
+def _conditions(wanted: LogsFilter, visible_apis: list[str] | None) -> list[ColumnElement[bool]]:
+    c = consumer_logs.c
+    found: list[ColumnElement[bool]] = []
+    if wanted.service_id is not None:
+        found.append(c.service_id == wanted.service_id)
+    if wanted.unified_api is not None:
+        found.append(c.unified_api == wanted.unified_api)
+    if wanted.path is not None:
+        by_mode = {
+            "CONTAINS": c.path.contains(wanted.path, autoescape=True),
+            "STARTS_WITH": c.path.startswith(wanted.path, autoescape=True),
+            "ENDS_WITH": c.path.endswith(wanted.path, autoescape=True),
+            "EXACT": c.path == wanted.path,
+        }
+        found.append(by_mode[wanted.path_match_mode])
+    if wanted.http_methods:
+        found.append(c.method.in_(wanted.http_methods))
+    if wanted.status_codes:
+        found.append(c.status_code.in_(wanted.status_codes))
+    if wanted.start_ms is not None:
+        found.append(c.timestamp >= wanted.start_ms)
+    if wanted.end_ms is not None:
+        found.append(c.timestamp <= wanted.end_ms)
+    if "vault" in wanted.exclude_unified_apis:
+        found.append(false())  # every Vaultline log is a Vault API call (Log.unified_api "vault")
+    elif wanted.exclude_unified_apis:
+        found.append(or_(c.unified_api.is_(None), c.unified_api.not_in(wanted.exclude_unified_apis)))
+    if visible_apis:  # a session limited to some unified APIs sees only calls about those
+        found.append(or_(c.unified_api.is_(None), c.unified_api.in_(visible_apis)))
+    return found
+
+
+async def list_consumer_logs(
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    wanted: LogsFilter,
+    before_pk: int | None,
+    limit: int,
+    visible_apis: list[str] | None = None,
+) -> tuple[list[LogRecord], int | None]:
+    """Newest first; returns the page and the pk to continue before, if there is more."""
+    c = consumer_logs.c
+    query = select(consumer_logs).where(
+        c.application_id == application_id, c.consumer_id == consumer_id, *_conditions(wanted, visible_apis)
+    )
+    if before_pk is not None:
+        query = query.where(c.pk < before_pk)
+    rows = (await connection.execute(query.order_by(c.pk.desc()).limit(limit + 1))).all()
+    page = [_from_row(row) for row in rows[:limit]]
+    return page, (page[-1].pk if len(rows) > limit else None)
+
+
+async def delete_logs_before(connection: AsyncConnection, *, cutoff_ms: int, batch_size: int) -> int:
+    """Delete at most ``batch_size`` rows older than ``cutoff_ms``; returns how many went."""
+    c = consumer_logs.c
+    oldest = select(c.pk).where(c.timestamp < cutoff_ms).order_by(c.timestamp).limit(batch_size)
+    result = await connection.execute(delete(consumer_logs).where(c.pk.in_(oldest.scalar_subquery())))
+    return int(result.rowcount)

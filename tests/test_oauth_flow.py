@@ -1,0 +1,172 @@
+"""The OAuth authorization-code flow against the real oidc-provider on loopback, in process:
+connect, the state's defences (forged, expired, replayed), denial, a silent provider."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.support.hosted import open_session
+from tests.support.live_server import free_port
+from tests.support.oauth import (
+    CONNECTION_PAGE,
+    CREDENTIALS,
+    PUBLIC_URL,
+    authorize_href,
+    callback_url,
+    client_for,
+    connect,
+    oauth_settings,
+    offer_oauth,
+    running_app,
+    stored_credentials,
+)
+from tests.support.oidc import SERVICE_ID, OidcProvider
+from tests.support.tenants import Tenant
+from vaultline.config import Settings
+from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, mint_oauth_token
+
+CONNECTION = f"/vault/connections/crm/{SERVICE_ID}"
+
+
+@pytest.fixture
+async def app(settings: Settings, oidc: OidcProvider, tmp_path: Path) -> AsyncIterator[FastAPI]:
+    async with running_app(oauth_settings(settings, oidc, tmp_path)) as application:
+        yield application
+
+
+@pytest.fixture
+async def oauth_tenant(app: FastAPI, tenant: Tenant) -> Tenant:
+    await offer_oauth(app, tenant)
+    return tenant
+
+
+def assert_friendly(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Traceback" not in response.text and "{" not in response.text.split("<main", 1)[-1].split("</main>")[0]
+
+
+async def state_of(client: httpx.AsyncClient, tenant: Tenant, consumer_id: str = "c1") -> str:
+    response = await client.get(CONNECTION, headers=tenant.headers(consumer_id))
+    assert response.status_code == 200, response.text
+    state: str = response.json()["data"]["state"]
+    return state
+
+
+async def test_connect_makes_the_connection_callable(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant, oidc: OidcProvider
+) -> None:
+    codes_before = oidc.events("grant.success", "authorization_code")
+    session = await connect(client, oauth_tenant)
+    assert oidc.events("grant.success", "authorization_code") == codes_before + 1
+    assert await state_of(client, oauth_tenant) == "callable"
+    page = await client.get(session.page(CONNECTION_PAGE))
+    assert "Connected." in page.text
+    credentials = await client.get(CREDENTIALS, headers=oauth_tenant.headers("c1"))
+    assert credentials.status_code == 200, credentials.text
+    tokens = credentials.json()["data"]["credentials"]
+    assert tokens["access_token"] and tokens["refresh_token"] and tokens["token_type"] == "Bearer"
+    assert tokens["expires_at"] > time.time() * 1000
+    assert tokens == await stored_credentials(app, oauth_tenant)
+
+
+async def test_authorize_sends_pkce_s256_and_a_signed_state(client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
+    session = await open_session(client, oauth_tenant)
+    started = await client.get((await authorize_href(client, session)).removeprefix(PUBLIC_URL))
+    assert started.status_code == 302
+    assert started.headers["referrer-policy"] == "no-referrer"
+    query = parse_qs(urlsplit(started.headers["location"]).query)
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    assert query["redirect_uri"] == [f"{PUBLIC_URL}/vault/callback"]
+    assert query["state"][0].count(".") == 2
+
+
+async def test_replayed_state_is_refused_and_changes_nothing(client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
+    _, url = await callback_url(client, oauth_tenant)
+    assert (await client.get(url.removeprefix(PUBLIC_URL))).status_code == 303
+    before = await client.get(CREDENTIALS, headers=oauth_tenant.headers("c1"))
+    replay = await client.get(url.removeprefix(PUBLIC_URL))
+    assert_friendly(replay, 400)
+    assert "already completed" in replay.text
+    after = await client.get(CREDENTIALS, headers=oauth_tenant.headers("c1"))
+    assert after.json()["data"]["credentials"] == before.json()["data"]["credentials"]
+
+
+async def test_forged_state_is_refused_before_any_exchange(
+    client: httpx.AsyncClient, oauth_tenant: Tenant, oidc: OidcProvider
+) -> None:
+    _, url = await callback_url(client, oauth_tenant)
+    query = parse_qs(urlsplit(url).query)
+    header, payload, signature = query["state"][0].split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    codes = oidc.events("grant.success", "authorization_code")
+    response = await client.get("/vault/callback?" + urlencode({"code": query["code"][0], "state": forged}))
+    assert_friendly(response, 400)
+    assert "not valid" in response.text
+    assert oidc.events("grant.success", "authorization_code") == codes
+    assert await state_of(client, oauth_tenant) == "available"
+    # The genuine state still works afterwards: a forgery does not burn it.
+    assert (await client.get(url.removeprefix(PUBLIC_URL))).status_code == 303
+
+
+async def test_expired_state_is_refused(app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
+    state = OAuthState("jti-x", oauth_tenant.application_id, "c1", "crm", SERVICE_ID, "no-session", None)
+    token = mint_oauth_token(app.state.runtime.keyring, state, audience=STATE_AUDIENCE, issuer=PUBLIC_URL)
+    header, payload, _ = token.split(".")
+    # Expired but correctly signed: mint with a clock an hour behind.
+    old = time.time
+    try:
+        time.time = lambda: old() - 3600  # type: ignore[assignment]
+        token = mint_oauth_token(app.state.runtime.keyring, state, audience=STATE_AUDIENCE, issuer=PUBLIC_URL)
+    finally:
+        time.time = old  # type: ignore[assignment]
+    response = await client.get("/vault/callback?" + urlencode({"code": "x", "state": token}))
+    assert_friendly(response, 400)
+    assert "expired" in response.text
+
+
+async def test_a_link_state_cannot_be_used_as_a_callback_state(client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
+    session = await open_session(client, oauth_tenant)
+    link_state = parse_qs(urlsplit(await authorize_href(client, session)).query)["state"][0]
+    response = await client.get("/vault/callback?" + urlencode({"code": "x", "state": link_state}))
+    assert_friendly(response, 400)
+
+
+async def test_denied_consent_goes_back_with_a_notice(client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
+    session, url = await callback_url(client, oauth_tenant, deny=True)
+    assert parse_qs(urlsplit(url).query)["error"] == ["access_denied"]
+    back = await client.get(url.removeprefix(PUBLIC_URL))
+    assert back.status_code == 303
+    assert back.headers["location"].endswith(session.page(CONNECTION_PAGE))
+    page = await client.get(session.page(CONNECTION_PAGE))
+    assert "access was not granted" in page.text
+    assert await state_of(client, oauth_tenant) == "available"
+
+
+async def test_provider_error_without_a_state_is_a_friendly_page(client: httpx.AsyncClient) -> None:
+    response = await client.get("/vault/callback?error=access_denied")
+    assert_friendly(response, 400)
+
+
+async def test_a_provider_that_does_not_answer_leaves_the_connection_unchanged(
+    settings: Settings, oidc: OidcProvider, tmp_path: Path
+) -> None:
+    silent = f"http://127.0.0.1:{free_port()}/token"  # nothing listens there
+    async with running_app(oauth_settings(settings, oidc, tmp_path, token_url=silent)) as application:
+        async with client_for(application) as client:
+            from tests.support.tenants import create_tenant
+
+            tenant = await create_tenant(application, name="Silent")
+            await offer_oauth(application, tenant)
+            _, url = await callback_url(client, tenant)
+            response = await client.get(url.removeprefix(PUBLIC_URL))
+            assert_friendly(response, 504)
+            assert "did not answer" in response.text
+            assert await state_of(client, tenant) == "available"
