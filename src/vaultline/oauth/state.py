@@ -18,12 +18,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from vaultline.errors import BadRequest
-from vaultline.store.signing_keys import ALGORITHM
 from vaultline.tokens.keyring import KeyRing
-from vaultline.tokens.session_tokens import LEEWAY_SECONDS, mint_session_token
+from vaultline.tokens.session_tokens import (
+    SessionTokenError,
+    SessionTokenExpired,
+    UnknownSigningKey,
+    decode_signed_token,
+    mint_session_token,
+)
 
 LINK_AUDIENCE = "vaultline-oauth-link"
 STATE_AUDIENCE = "vaultline-oauth-state"
@@ -89,28 +92,16 @@ def mint_oauth_token(keyring: KeyRing, state: OAuthState, *, audience: str, issu
 
 
 def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: str) -> OAuthState:
-    """Signature and every claim in one ``jwt.decode``; any failure is an ``OAuthStateError``."""
+    """Signature and every claim checked by the key ring's one decoder; any failure is an
+    ``OAuthStateError``."""
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError as exc:
-        raise OAuthStateError(detail="malformed state") from exc
-    key = keyring.public_key(kid) if isinstance(kid, str) else None
-    if key is None:
-        raise OAuthStateError(detail="unknown signing key")
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            audience=audience,
-            issuer=issuer,
-            leeway=LEEWAY_SECONDS,
-            options={"require": _REQUIRED, "strict_aud": True},
-        )
-    except jwt.ExpiredSignatureError as exc:
+        claims = decode_signed_token(keyring, token, audience=audience, issuer=issuer, required=_REQUIRED)
+    except UnknownSigningKey as exc:
+        raise OAuthStateError(detail="unknown signing key") from exc
+    except SessionTokenExpired as exc:
         raise OAuthStateExpired() from exc
-    except jwt.PyJWTError as exc:
-        raise OAuthStateError(detail=str(exc)) from exc
+    except SessionTokenError as exc:
+        raise OAuthStateError(detail=exc.detail) from exc
     redirect_uri = claims.get("redirect_uri")
     return OAuthState(
         str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),

@@ -74,11 +74,15 @@ def _jws_header(kid: str) -> bytes:
     return _b64url(json.dumps({"alg": ALGORITHM, "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode())
 
 
-def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
+def decode_signed_token(
+    keyring: KeyRing, token: str, *, audience: str, issuer: str, required: list[str]
+) -> dict[str, Any]:
+    """Any token signed by our key ring (sessions, OAuth states): signature and every claim in
+    one ``jwt.decode``; each failure is its own ``SessionTokenError`` subclass."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError as exc:
-        raise SessionTokenError(detail="The session token is malformed") from exc
+        raise SessionTokenError(detail="The token is malformed") from exc
     public_key = keyring.public_key(kid) if isinstance(kid, str) else None
     if public_key is None:
         raise UnknownSigningKey()
@@ -87,10 +91,10 @@ def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[s
             token,
             public_key,
             algorithms=[ALGORITHM],
-            audience=SESSION_AUDIENCE,
+            audience=audience,
             issuer=issuer,
             leeway=LEEWAY_SECONDS,
-            options={"require": REQUIRED_CLAIMS, "strict_aud": True},
+            options={"require": required, "strict_aud": True},
         )
     except jwt.ExpiredSignatureError as exc:
         raise SessionTokenExpired() from exc
@@ -99,6 +103,10 @@ def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[s
     except jwt.PyJWTError as exc:
         raise SessionTokenError(detail=str(exc)) from exc
     return claims
+
+
+def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
+    return decode_signed_token(keyring, token, audience=SESSION_AUDIENCE, issuer=issuer, required=REQUIRED_CLAIMS)
 
 
 async def verify_session_token_refreshing(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
