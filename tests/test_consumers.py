@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from tests.support.connections import offer
 from tests.support.tenants import Tenant, create_tenant
+from vaultline.sessions.verification import verify_session
 from vaultline.tokens.session_tokens import SessionTokenRevoked
-from vaultline.tokens.session_verification import verify_session
 
 METADATA = {"account_name": "SpaceX", "user_name": "Elon Musk", "email": "elon@musk.com"}
 

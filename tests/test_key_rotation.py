@@ -17,8 +17,8 @@ from vaultline.app import create_app
 from vaultline.config import MAX_SESSION_SECONDS, Settings
 from vaultline.db.schema import signing_keys
 from vaultline.runtime import Runtime
+from vaultline.sessions.verification import verify_session
 from vaultline.store.signing_keys import StoredSigningKey, load_signing_keys, retired_kids, rotate_signing_key
-from vaultline.tokens.session_verification import verify_session
 
 WEEK_MS = MAX_SESSION_SECONDS * 1000
 

@@ -19,6 +19,7 @@ from jwcrypto import jwk, jws  # an independent JOSE implementation
 from tests.seed_example import SEED_SESSION_BODY
 from tests.support.tenants import Tenant
 from vaultline.runtime import Runtime
+from vaultline.sessions.verification import verify_session
 from vaultline.store.signing_keys import rotate_signing_key
 from vaultline.tokens.session_tokens import (
     SESSION_AUDIENCE,
@@ -29,7 +30,6 @@ from vaultline.tokens.session_tokens import (
     UnknownSigningKey,
     verify_session_token,
 )
-from vaultline.tokens.session_verification import verify_session
 
 
 def b64url(data: bytes) -> str:

@@ -11,8 +11,8 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 from pydantic import ValidationError
 
-from vaultline.api.fields import UnifiedApiId
-from vaultline.api.session_request import AllowAction, SessionSettings
+from vaultline.fields import UnifiedApiId
+from vaultline.sessions.request import AllowAction, SessionSettings
 from vaultline_sdk.models import operations, shared
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "apideck-vault-openapi.yml"

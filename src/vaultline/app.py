@@ -15,17 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from vaultline import __version__
-from vaultline.api import connections, consumers, error_docs, logs, oauth, reference_docs, sessions, well_known
+from vaultline.api import connections, consumers, error_docs, logs, reference_docs, sessions, well_known
 from vaultline.api.auth import ApiKeyCache
 from vaultline.api.openapi_docs import install_openapi
-from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
-from vaultline.hosted import install_hosted_vault
+from vaultline.hosted import install_hosted_vault, oauth_pages
 from vaultline.hosted.error_pages import is_hosted_path, render_error_page
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
+from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(consumers.router)
     app.include_router(connections.router)
-    app.include_router(oauth.router)
+    app.include_router(oauth_pages.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)

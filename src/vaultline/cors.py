@@ -18,8 +18,8 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vaultline.api.responses import PRIVATE, JSONResponse
 from vaultline.errors import Forbidden
+from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
 from vaultline.store.applications import InvalidOrigin, embed_origins_by_application, normalize_origin
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultline.api.session_request import ConsumerMetadata, SessionRequest
 from vaultline.runtime import Runtime
-from vaultline.session_minting import MintedSession, mint_session
+from vaultline.sessions.minting import MintedSession, mint_session
+from vaultline.sessions.request import ConsumerMetadata, SessionRequest
 from vaultline.store.api_keys import add_api_key
 from vaultline.store.applications import Application, count_applications, create_application, find_demo_application
 from vaultline.store.integrations import offer_new_integrations

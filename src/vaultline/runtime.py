@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
 
 from vaultline.catalog.loader import Catalog, load_catalog
 from vaultline.config import Settings
@@ -21,8 +22,8 @@ from vaultline.consumer_logs.recorder import LogRecorder
 from vaultline.consumer_logs.retention import keep_consumer_logs_pruned
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
 from vaultline.db.engine import create_engine, migrate, schema_is_current
-from vaultline.oauth.refresh_locks import KeyedLocks
-from vaultline.session_recorder import SessionRecorder
+from vaultline.keyed_locks import KeyedLocks
+from vaultline.sessions.recorder import SessionRecorder
 from vaultline.store.server_secrets import API_KEY_HASH_KEY, load_or_create_secret
 from vaultline.tokens.keyring import KeyRing
 from vaultline.webhooks.delivery import WebhookDeliverer
@@ -95,6 +96,12 @@ class Runtime:
         await _bounded(self.recorder.close(), "session recorder")
         await _bounded(self.consumer_logs.close(), "consumer log writer")
         await self.engine.dispose()
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The runtime the app's lifespan opened, for a route or page handling ``request``."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 async def _bounded(closing: Coroutine[Any, Any, None], what: str) -> None:

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from vaultline.clock import now_ms
+from vaultline.connections.caller import ConnectionsCaller
 from vaultline.consumer_logs.subject import note_caller, note_consumer
 from vaultline.errors import BadRequest, Unauthorized
-from vaultline.runtime import Runtime
+from vaultline.runtime import Runtime, runtime_of
+from vaultline.sessions.verification import VerifiedSession, verify_session
 from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
 from vaultline.store.applications import Application, get_application
-from vaultline.tokens.session_verification import VerifiedSession, verify_session
 
 APP_ID_HEADER = "x-apideck-app-id"
 CONSUMER_ID_HEADER = "x-apideck-consumer-id"
+AUTH_TYPE_HEADER = "x-apideck-auth-type"
 _MAX_CACHED_KEYS = 10_000
 _PLACEHOLDERS = {"", "null", "undefined", "none"}
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,11 +37,6 @@ class _CachedKey:
     checked_at: float
     key: ApiKeyRecord
     application: Application
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 def api_key_from(authorization: str | None) -> str:
@@ -143,3 +140,21 @@ async def authenticate_session(request: Request) -> VerifiedSession:
     note_caller(request, application_id=session.application_id, caller="session")
     note_consumer(request, session.consumer_id)
     return session
+
+
+def _looks_like_session_token(request: Request) -> bool:
+    # API keys (vl_live_…) never contain dots; a JWT is three dot-separated parts.
+    if request.headers.get(AUTH_TYPE_HEADER, "").strip().lower() == "jwt":
+        return True
+    value = request.headers.get("authorization", "").strip()
+    scheme, _, rest = value.partition(" ")
+    token = rest.strip() if scheme.lower() == "bearer" else value
+    return token.count(".") == 2 and token.startswith("eyJ")
+
+
+async def authenticate_connections_caller(request: Request) -> ConnectionsCaller:
+    if _looks_like_session_token(request):
+        session = await authenticate_session(request)
+        return ConnectionsCaller(session.application_id, session.consumer_id, session)
+    application = await authenticate_application(request)
+    return ConnectionsCaller(application.id, consumer_id_from(request), None)

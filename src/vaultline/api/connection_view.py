@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
-from vaultline.connection_settings import mask_settings
-from vaultline.connection_state import ConnectionState, connection_state, has_credentials, supports_validation
+from vaultline.connections.settings import mask_settings
+from vaultline.connections.state import ConnectionState, connection_state, has_credentials, supports_validation
 from vaultline.store.connections import ConnectionRecord
 from vaultline.store.integrations import ApplicationIntegration
 

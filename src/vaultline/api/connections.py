@@ -10,17 +10,17 @@ from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import runtime_of
+from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
-from vaultline.api.connection_caller import authenticate_connections_caller
 from vaultline.api.connection_view import connection_credentials_view, connection_id, connection_view
-from vaultline.api.fields import RequestModel
 from vaultline.api.openapi_docs import documented_errors
-from vaultline.api.responses import PRIVATE, ok
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
-from vaultline.connections.credentials import usable_credentials
 from vaultline.connections.offered import OfferedConnection, find_connection, offered_connections
 from vaultline.connections.validation import validate_connection_settings
+from vaultline.fields import RequestModel
+from vaultline.oauth.credentials import usable_credentials
+from vaultline.responses import PRIVATE, ok
+from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/vault/connections", tags=["Connections"])
 ONE = "/{unified_api}/{service_id}"

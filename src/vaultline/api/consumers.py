@@ -9,10 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import authenticate_application, runtime_of, validate_consumer_id
+from vaultline.api.auth import authenticate_application, validate_consumer_id
 from vaultline.api.body import read_json_body
 from vaultline.api.connection_view import connection_id
-from vaultline.api.fields import RequestModel
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.api.pagination import (
     DEFAULT_LIMIT,
@@ -23,13 +22,16 @@ from vaultline.api.pagination import (
     encode_cursor,
     page_meta,
 )
-from vaultline.api.responses import ok
 from vaultline.api.schemas import ConsumerResponse, ConsumersPage, DeleteConsumerResponse
-from vaultline.api.session_request import ConsumerMetadata
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import iso_from_ms
-from vaultline.connection_state import connection_state
+from vaultline.connections.change_events import enqueue_consumer_connections_deleted
+from vaultline.connections.state import connection_state
 from vaultline.errors import BadRequest, Conflict, NotFound
+from vaultline.fields import RequestModel
+from vaultline.responses import ok
+from vaultline.runtime import runtime_of
+from vaultline.sessions.request import ConsumerMetadata
 from vaultline.store.connections import ConnectionRecord, connected_service_ids, list_connections
 from vaultline.store.consumers import (
     Consumer,
@@ -40,7 +42,6 @@ from vaultline.store.consumers import (
     list_consumers,
     update_consumer_metadata,
 )
-from vaultline.webhooks.connection_changes import enqueue_consumer_connections_deleted
 
 router = APIRouter(prefix="/vault/consumers", tags=["Consumers"])
 

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import runtime_of
-from vaultline.api.connection_caller import authenticate_connections_caller
+from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.log_view import LogsPage, log_view
 from vaultline.api.openapi_docs import CONSUMER_HEADER, documented_errors
 from vaultline.api.pagination import (
@@ -24,11 +23,12 @@ from vaultline.api.pagination import (
     encode_cursor,
     page_meta,
 )
-from vaultline.api.responses import ok
-from vaultline.consumer_logs.filters import FILTER_KEYS, PATH_MATCH_MODES, parse_logs_filter
+from vaultline.consumer_logs.filters import FILTER_KEYS, parse_logs_filter
 from vaultline.consumer_logs.subject import skip_consumer_log
 from vaultline.errors import Forbidden
-from vaultline.store.consumer_logs import list_consumer_logs
+from vaultline.responses import ok
+from vaultline.runtime import runtime_of
+from vaultline.store.consumer_logs import PATH_MATCH_MODES, list_consumer_logs
 
 router = APIRouter(prefix="/vault/logs", tags=["Logs"])
 

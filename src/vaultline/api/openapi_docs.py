@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from vaultline.api.schemas import ErrorBody
-from vaultline.api.session_request import SessionRequest
+from vaultline.sessions.request import SessionRequest
 
 CONSUMER_HEADER: dict[str, Any] = {
     "name": "x-apideck-consumer-id",

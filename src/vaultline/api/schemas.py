@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from vaultline.api.session_request import ConsumerMetadata
+from vaultline.sessions.request import ConsumerMetadata
 
 
 class ErrorBody(BaseModel):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import authenticate_application, consumer_id_from, runtime_of
+from vaultline.api.auth import authenticate_application, consumer_id_from
 from vaultline.api.body import read_json_body
 from vaultline.api.openapi_docs import CONSUMER_HEADER, SESSION_BODY, documented_errors
 from vaultline.api.pagination import (
@@ -22,12 +22,13 @@ from vaultline.api.pagination import (
     invalid_cursor,
     page_meta,
 )
-from vaultline.api.responses import ok
 from vaultline.api.schemas import CreateSessionResponse, SessionResponse, SessionsPage
-from vaultline.api.session_request import SessionRequest
 from vaultline.clock import iso_from_ms, now_ms
 from vaultline.errors import NotFound
-from vaultline.session_minting import mint_session
+from vaultline.responses import ok
+from vaultline.runtime import runtime_of
+from vaultline.sessions.minting import mint_session
+from vaultline.sessions.request import SessionRequest
 from vaultline.store.sessions import SessionRecord, get_session, list_sessions, revoke_session
 
 router = APIRouter(prefix="/vault/sessions", tags=["Sessions"])

@@ -7,9 +7,9 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import runtime_of
-from vaultline.api.responses import JSONResponse
 from vaultline.errors import ServiceUnavailable
+from vaultline.responses import JSONResponse
+from vaultline.runtime import runtime_of
 
 router = APIRouter(tags=["Public"])
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vaultline.api.fields import HttpUrl, UnifiedApiId
+from vaultline.fields import HttpUrl, UnifiedApiId
 
 AuthType = Literal["oauth2", "apiKey", "basic", "none"]
 FormFieldType = Literal[

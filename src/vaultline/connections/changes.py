@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultline.api.connection_caller import ConnectionsCaller
 from vaultline.api.connection_view import connection_id
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
-from vaultline.connection_settings import merge_settings
-from vaultline.connection_state import is_set
+from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.change_events import enqueue_connection_change
 from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.connections.settings import merge_settings
+from vaultline.connections.state import is_set
 from vaultline.errors import BadRequest, NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import (
@@ -22,7 +23,6 @@ from vaultline.store.connections import (
     save_connection,
 )
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
-from vaultline.webhooks.connection_changes import enqueue_connection_change
 
 
 async def apply_connection_update(

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from vaultline.api.connection_caller import ConnectionsCaller
 from vaultline.api.connection_view import connection_id
 from vaultline.catalog.definitions import IntegrationDefinition
-from vaultline.connection_state import ConnectionState, connection_state
+from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.state import ConnectionState, connection_state
 from vaultline.errors import NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, list_connections

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultline.api.connection_caller import ConnectionsCaller
-from vaultline.connection_state import (
+from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.offered import offered_definition, read_connection
+from vaultline.connections.state import (
     ConnectionState,
     connection_state,
     has_credentials,
     supports_validation,
     validation_problems,
 )
-from vaultline.connections.offered import offered_definition, read_connection
 from vaultline.errors import Unprocessable
 from vaultline.runtime import Runtime
 from vaultline.store.connections import set_validation_error

@@ -8,16 +8,13 @@ it: a typo must not silently widen the answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 from starlette.datastructures import QueryParams
 
 from vaultline.errors import BadRequest
+from vaultline.store.consumer_logs import PATH_MATCH_MODES, LogsFilter
 
-PathMatchMode = Literal["CONTAINS", "STARTS_WITH", "ENDS_WITH", "EXACT"]
-PATH_MATCH_MODES: tuple[PathMatchMode, ...] = ("CONTAINS", "STARTS_WITH", "ENDS_WITH", "EXACT")
 FILTER_KEYS = (
     "connector_id",
     "path",
@@ -34,19 +31,6 @@ MAX_STATUS_CODES = 50
 _FILTER_PARAM = re.compile(r"filter\[([^\[\]]*)\](?:\[\d*\])?")
 _METHOD = re.compile(r"[A-Za-z]{1,16}")
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-
-@dataclass(frozen=True, slots=True)
-class LogsFilter:
-    unified_api: str | None = None  # from connector_id "crm+salesforce"
-    service_id: str | None = None
-    path: str | None = None
-    path_match_mode: PathMatchMode = "CONTAINS"
-    http_methods: tuple[str, ...] = ()
-    start_ms: int | None = None
-    end_ms: int | None = None
-    status_codes: tuple[int, ...] = ()
-    exclude_unified_apis: tuple[str, ...] = ()
 
 
 def parse_logs_filter(query: QueryParams) -> LogsFilter:

@@ -11,10 +11,9 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.catalog.definitions import FormField
-from vaultline.connection_state import has_credentials, is_set
 from vaultline.connections.offered import OfferedConnection, find_connection
+from vaultline.connections.state import has_credentials, is_set
 from vaultline.errors import NotFound
 from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
@@ -23,6 +22,7 @@ from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import page_headers
 from vaultline.hosted.vault_session import VaultContext, open_vault
 from vaultline.oauth.links import authorize_link
+from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
 

@@ -10,11 +10,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.catalog.definitions import FormField
-from vaultline.connection_state import has_credentials
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
 from vaultline.connections.offered import OfferedConnection
+from vaultline.connections.state import has_credentials
 from vaultline.errors import BadRequest, Forbidden, Unprocessable
 from vaultline.hosted.connection_pages import (
     connection_path,
@@ -28,6 +27,7 @@ from vaultline.hosted.forms import field_of_message, parse_settings, read_form
 from vaultline.hosted.security import check_same_origin, page_headers
 from vaultline.hosted.vault_session import VaultContext
 from vaultline.oauth.revocation import disconnect_oauth
+from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
 

@@ -11,7 +11,7 @@ from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.tokens.session_tokens import SessionTokenError
 
-# The OAuth routes are pages a consumer sees too (api/oauth.py).
+# The OAuth routes are pages a consumer sees too (hosted/oauth_pages.py).
 HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/", "/vault/authorize/", "/vault/callback")
 
 _SESSION_PAGES = {

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 
 from vaultline.catalog.definitions import FormField
-from vaultline.connection_settings import MASK
-from vaultline.connection_state import is_set
+from vaultline.connections.settings import MASK
+from vaultline.connections.state import is_set
 from vaultline.errors import UnsupportedMediaType
 
 FORM_TYPE = "application/x-www-form-urlencoded"

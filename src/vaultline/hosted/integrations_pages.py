@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.connections.offered import offered_connections
 from vaultline.errors import NotFound
 from vaultline.hosted.flash import pop_flash, read_flash
@@ -19,6 +18,7 @@ from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import page_headers
 from vaultline.hosted.suggestions import peer_counts, rank
 from vaultline.hosted.vault_session import VaultContext, open_vault
+from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/hosted/{session_id}", include_in_schema=False)
 

@@ -7,15 +7,14 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.clock import iso_from_ms
-from vaultline.consumer_logs.filters import LogsFilter
 from vaultline.errors import NotFound
 from vaultline.hosted.page_chrome import page_chrome
 from vaultline.hosted.presentation import badge_for
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.vault_session import open_vault
-from vaultline.store.consumer_logs import list_consumer_logs
+from vaultline.runtime import runtime_of
+from vaultline.store.consumer_logs import LogsFilter, list_consumer_logs
 
 router = APIRouter(prefix="/hosted/{session_id}", include_in_schema=False)
 SHOWN = 50

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.errors import Forbidden, NotFound
 from vaultline.hosted.security import (
     COOKIE_GRACE_SECONDS,
@@ -22,10 +21,10 @@ from vaultline.hosted.security import (
     set_scoped_cookie,
 )
 from vaultline.hosted.vault_session import ErrorContext, HostedView, embed_origin_for, error_context_for
-from vaultline.runtime import Runtime
+from vaultline.runtime import Runtime, runtime_of
+from vaultline.sessions.verification import VerifiedSession, verify_session
 from vaultline.store.applications import get_application
 from vaultline.tokens.session_tokens import SessionTokenError
-from vaultline.tokens.session_verification import VerifiedSession, verify_session
 
 router = APIRouter(include_in_schema=False)
 

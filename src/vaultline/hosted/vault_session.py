@@ -11,14 +11,14 @@ from urllib.parse import parse_qsl, urlencode
 import jwt
 from starlette.requests import Request
 
-from vaultline.api.connection_caller import ConnectionsCaller
+from vaultline.connections.caller import ConnectionsCaller
 from vaultline.errors import NotFound
 from vaultline.hosted.security import SESSION_COOKIE, VIEW_COOKIE
 from vaultline.runtime import Runtime
+from vaultline.sessions.verification import VerifiedSession, verify_session
 from vaultline.store.applications import Application, InvalidOrigin, get_application, normalize_origin
 from vaultline.store.signing_keys import ALGORITHM
 from vaultline.tokens.session_tokens import REQUIRED_CLAIMS, SESSION_AUDIENCE, SessionTokenError
-from vaultline.tokens.session_verification import VerifiedSession, verify_session
 
 
 class NoSessionCookie(SessionTokenError):

@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from vaultline.api.connection_caller import ConnectionsCaller
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
-from vaultline.connection_state import has_credentials
+from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import find_connection
+from vaultline.connections.state import has_credentials
 from vaultline.errors import Forbidden, Unprocessable
 from vaultline.oauth.state import (
     LINK_AUDIENCE,
@@ -30,11 +30,11 @@ from vaultline.oauth.state import (
     verify_oauth_token,
 )
 from vaultline.runtime import Runtime
+from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.applications import InvalidOrigin, get_application, normalize_origin
 from vaultline.store.integrations import get_oauth_client
 from vaultline.store.oauth_states import insert_oauth_state
 from vaultline.store.sessions import SessionRecord, get_session
-from vaultline.tokens.session_verification import VerifiedSession
 
 CALLBACK_PATH = "/vault/callback"
 

@@ -8,7 +8,8 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from vaultline.connection_state import has_credentials
+from vaultline.connections.change_events import enqueue_connection_change
+from vaultline.connections.state import has_credentials
 from vaultline.errors import Forbidden
 from vaultline.oauth.authorization import callback_url, live_session
 from vaultline.oauth.provider_client import credentials_from, token_request
@@ -17,7 +18,6 @@ from vaultline.runtime import Runtime
 from vaultline.store.connections import ensure_connection, get_connection, set_oauth_credentials
 from vaultline.store.integrations import get_oauth_client
 from vaultline.store.oauth_states import consume_oauth_state
-from vaultline.webhooks.connection_changes import enqueue_connection_change
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ answer: the consumer asked to disconnect), and ``vault.connection.revoked`` is e
 
 from __future__ import annotations
 
-from vaultline.api.connection_caller import ConnectionsCaller
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import read_connection
 from vaultline.errors import Unprocessable
 from vaultline.oauth.provider_client import revoke_token

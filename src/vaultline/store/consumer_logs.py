@@ -5,13 +5,30 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Row, delete, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from vaultline.consumer_logs.filters import LogsFilter
 from vaultline.db.schema import consumer_logs
+
+PathMatchMode = Literal["CONTAINS", "STARTS_WITH", "ENDS_WITH", "EXACT"]
+PATH_MATCH_MODES: tuple[PathMatchMode, ...] = ("CONTAINS", "STARTS_WITH", "ENDS_WITH", "EXACT")
+
+
+@dataclass(frozen=True, slots=True)
+class LogsFilter:
+    """What ``GET /vault/logs`` asks for (parsed from its query by consumer_logs/filters.py)."""
+
+    unified_api: str | None = None  # from connector_id "crm+salesforce"
+    service_id: str | None = None
+    path: str | None = None
+    path_match_mode: PathMatchMode = "CONTAINS"
+    http_methods: tuple[str, ...] = ()
+    start_ms: int | None = None
+    end_ms: int | None = None
+    status_codes: tuple[int, ...] = ()
+    exclude_unified_apis: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,12 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
 from vaultline.hosted.page_chrome import with_query
 from vaultline.hosted.security import FLASH_COOKIE, set_scoped_cookie
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.oauth.authorization import begin_authorization, hosted_prefix
 from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
-from vaultline.runtime import Runtime
+from vaultline.runtime import Runtime, runtime_of
 
 router = APIRouter(prefix="/vault", tags=["OAuth"])
 # The code and state must not leak to the next page through Referer, nor be cached.

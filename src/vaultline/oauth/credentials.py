@@ -1,12 +1,13 @@
 """Handing a connection's decrypted credentials to the application's backend: only with its
-API key, and only for an enabled connection that has credentials."""
+API key, only for an enabled connection that has credentials, and refreshed first when they
+are OAuth tokens about to expire (which is why this lives with OAuth, above connections/)."""
 
 from __future__ import annotations
 
-from vaultline.api.connection_caller import ConnectionsCaller
 from vaultline.catalog.definitions import IntegrationDefinition
-from vaultline.connection_state import connection_state, has_credentials
+from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import offered_definition, read_connection
+from vaultline.connections.state import connection_state, has_credentials
 from vaultline.errors import Unprocessable
 from vaultline.oauth.refresh import fresh_credentials
 from vaultline.runtime import Runtime

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from vaultline.api.fields import HexColor, HttpUrl, RequestModel, ShortText, UnifiedApiId
 from vaultline.config import MAX_SESSION_SECONDS
 from vaultline.errors import BadRequest, Unprocessable
+from vaultline.fields import HexColor, HttpUrl, RequestModel, ShortText, UnifiedApiId
 
 
 class AllowAction(StrEnum):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
-from vaultline.connection_state import connection_state
+from vaultline.connections.state import connection_state
 from vaultline.db.schema import connections
 from vaultline.store.connections import ConnectionRecord
 from vaultline.webhooks.events import (

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from vaultline.api.fields import is_http_url
-from vaultline.api.session_request import AllowAction, SessionRequest, SessionSettings, parse_session_length
 from vaultline.errors import Unprocessable
+from vaultline.fields import is_http_url
 from vaultline.runtime import Runtime
+from vaultline.sessions.request import AllowAction, SessionRequest, SessionSettings, parse_session_length
 from vaultline.store.applications import Application, normalize_origin
 from vaultline.store.consumers import ConsumerUpsert
 from vaultline.store.sessions import SessionRecord

@@ -3,20 +3,16 @@
 Two kinds of caller: the application's backend (API key + ``x-apideck-consumer-id``), which
 may do everything, and the consumer's browser (session token), which reaches only its own
 connections, only the unified APIs its session lists, and only the actions in its
-``allow_actions``. Both are decided here, on the server, not merely hidden in a UI.
+``allow_actions``. Both are decided here, on the server, not merely hidden in a UI; the API
+(api/auth.py) and the Hosted Vault (hosted/vault_session.py) each build the caller they serve.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starlette.requests import Request
-
-from vaultline.api.auth import authenticate_application, authenticate_session, consumer_id_from
 from vaultline.errors import Forbidden
-from vaultline.tokens.session_verification import VerifiedSession
-
-AUTH_TYPE_HEADER = "x-apideck-auth-type"
+from vaultline.sessions.verification import VerifiedSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,21 +53,3 @@ class ConnectionsCaller:
                 f"A session token may not {doing}",
                 detail="Call this endpoint from your backend with the application's API key.",
             )
-
-
-def _looks_like_session_token(request: Request) -> bool:
-    # API keys (vl_live_…) never contain dots; a JWT is three dot-separated parts.
-    if request.headers.get(AUTH_TYPE_HEADER, "").strip().lower() == "jwt":
-        return True
-    value = request.headers.get("authorization", "").strip()
-    scheme, _, rest = value.partition(" ")
-    token = rest.strip() if scheme.lower() == "bearer" else value
-    return token.count(".") == 2 and token.startswith("eyJ")
-
-
-async def authenticate_connections_caller(request: Request) -> ConnectionsCaller:
-    if _looks_like_session_token(request):
-        session = await authenticate_session(request)
-        return ConnectionsCaller(session.application_id, session.consumer_id, session)
-    application = await authenticate_application(request)
-    return ConnectionsCaller(application.id, consumer_id_from(request), None)

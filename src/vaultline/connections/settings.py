@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vaultline.api.fields import is_http_url
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
-from vaultline.connection_state import is_set
+from vaultline.connections.state import is_set
 from vaultline.errors import BadRequest
+from vaultline.fields import is_http_url
 
 MASK = "********"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
