@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
+from vaultline.connection_ids import connection_id
 from vaultline.connections.settings import mask_settings
 from vaultline.connections.state import ConnectionState, connection_state, has_credentials, supports_validation
 from vaultline.store.connections import ConnectionRecord
@@ -22,10 +23,6 @@ _HEALTH: dict[ConnectionState, str | None] = {
     "callable": "ok",
     "invalid": "needs_auth",
 }
-
-
-def connection_id(unified_api: str, service_id: str) -> str:
-    return f"{unified_api}+{service_id}"
 
 
 def _form_field_view(form_field: FormField, value: Any) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
-from vaultline.api.connection_view import connection_credentials_view, connection_id, connection_view
+from vaultline.api.connection_view import connection_credentials_view, connection_view
 from vaultline.api.openapi_docs import documented_errors
+from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
 from vaultline.connections.offered import OfferedConnection, find_connection, offered_connections
 from vaultline.connections.validation import validate_connection_settings

@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from vaultline.api.auth import authenticate_application, validate_consumer_id
 from vaultline.api.body import read_json_body
-from vaultline.api.connection_view import connection_id
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.api.pagination import (
     DEFAULT_LIMIT,
@@ -25,6 +24,7 @@ from vaultline.api.pagination import (
 from vaultline.api.schemas import ConsumerResponse, ConsumersPage, DeleteConsumerResponse
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import iso_from_ms
+from vaultline.connection_ids import connection_id
 from vaultline.connections.change_events import enqueue_consumer_connections_deleted
 from vaultline.connections.state import connection_state
 from vaultline.errors import BadRequest, Conflict, NotFound

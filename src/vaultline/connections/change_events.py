@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connection_ids import connection_id
 from vaultline.connections.state import connection_state
 from vaultline.db.schema import connections
 from vaultline.store.connections import ConnectionRecord
@@ -63,7 +64,7 @@ def change_events(before: ConnectionSnapshot | None, after: ConnectionSnapshot |
 def connection_entity(definition: IntegrationDefinition, record: ConnectionRecord) -> dict[str, Any]:
     """The connection as Apideck's events carry it: identity and state, never settings."""
     return {
-        "id": f"{record.unified_api}+{record.service_id}",
+        "id": connection_id(record.unified_api, record.service_id),
         "consumer_id": record.consumer_id,
         "unified_api": record.unified_api,
         "service_id": record.service_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultline.api.connection_view import connection_id
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
+from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.change_events import enqueue_connection_change
 from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection

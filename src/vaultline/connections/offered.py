@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from vaultline.api.connection_view import connection_id
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.state import ConnectionState, connection_state
 from vaultline.errors import NotFound
@@ -46,7 +46,7 @@ class OfferedConnection:
     def event(self) -> dict[str, Any]:
         """What Vault JS's ``onConnectionChange`` receives: no settings, nothing secret."""
         return {
-            "id": f"{self.unified_api}+{self.service_id}",
+            "id": connection_id(self.unified_api, self.service_id),
             "service_id": self.service_id,
             "unified_api": self.unified_api,
             "name": self.definition.name,

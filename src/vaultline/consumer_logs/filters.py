@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from starlette.datastructures import QueryParams
 
+from vaultline.connection_ids import split_connection_id
 from vaultline.errors import BadRequest
 from vaultline.store.consumer_logs import PATH_MATCH_MODES, LogsFilter
 
@@ -96,10 +97,10 @@ def _connector(value: str | None) -> tuple[str | None, str | None]:
     unencoded in a URL arrives as a space, so a space separates them too."""
     if value is None:
         return None, None
-    unified_api, plus, service_id = value.replace(" ", "+").rpartition("+")
-    if (plus and _NAME.fullmatch(unified_api) is None) or _NAME.fullmatch(service_id) is None:
+    unified_api, service_id = split_connection_id(value.replace(" ", "+"))
+    if (unified_api is not None and _NAME.fullmatch(unified_api) is None) or _NAME.fullmatch(service_id) is None:
         raise BadRequest("filter[connector_id] is '{unified_api}+{service_id}' or a service id")
-    return (unified_api or None), service_id
+    return unified_api, service_id
 
 
 def _status_code(text: str) -> int:

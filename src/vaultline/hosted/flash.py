@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from vaultline.connection_ids import connection_id
 from vaultline.hosted.page_chrome import FLASH_MESSAGES
 from vaultline.hosted.security import FLASH_COOKIE, clear_cookie, set_scoped_cookie
 from vaultline.hosted.vault_session import VaultContext
@@ -26,7 +27,7 @@ class Flash:
 
     def connection_ref(self) -> dict[str, str]:
         return {
-            "id": f"{self.unified_api}+{self.service_id}",
+            "id": connection_id(self.unified_api, self.service_id),
             "service_id": self.service_id,
             "unified_api": self.unified_api,
         }

@@ -12,6 +12,7 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
+from vaultline.connection_ids import connection_id
 from vaultline.crypto.envelope import open_sealed, seal
 from vaultline.crypto.master_key import MasterKeyRing
 from vaultline.db.schema import connections
@@ -36,7 +37,7 @@ class ConnectionRecord:
     updated_at: int
 
     def __repr__(self) -> str:  # settings hold credentials: keep them out of logs and tracebacks
-        return f"ConnectionRecord(id={self.unified_api}+{self.service_id!s}, consumer={self.consumer_id!r})"
+        return f"ConnectionRecord(id={connection_id(self.unified_api, self.service_id)}, consumer={self.consumer_id!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import iso_from_ms, now_ms
+from vaultline.connection_ids import connection_id
 from vaultline.store.webhook_outbox import insert_event
 from vaultline.store.webhooks import webhook_enabled
 
@@ -78,7 +79,7 @@ def connection_payload(
         "service_id": service_id,
         "consumer_id": consumer_id,
         "application_id": application_id,
-        "entity_id": f"{unified_api}+{service_id}",
+        "entity_id": connection_id(unified_api, service_id),
         "entity_type": "Connection",
         "entity_url": f"{public_url}/vault/connections/{unified_api}/{service_id}",
     }
