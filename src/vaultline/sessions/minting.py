@@ -9,8 +9,8 @@ from typing import Any
 
 from vaultline.errors import Unprocessable
 from vaultline.fields import is_http_url
-from vaultline.runtime import Runtime
 from vaultline.sessions.request import AllowAction, SessionRequest, SessionSettings, parse_session_length
+from vaultline.sessions.services import SessionServices
 from vaultline.store.applications import Application, normalize_origin
 from vaultline.store.consumers import ConsumerUpsert
 from vaultline.store.sessions import SessionRecord
@@ -51,7 +51,7 @@ def settings_claim(settings: SessionSettings) -> dict[str, Any]:
 
 
 async def mint_session(
-    runtime: Runtime, *, application: Application, consumer_id: str, request: SessionRequest
+    runtime: SessionServices, *, application: Application, consumer_id: str, request: SessionRequest
 ) -> MintedSession:
     settings = request.settings or SessionSettings()
     lifetime = parse_session_length(settings.session_length)

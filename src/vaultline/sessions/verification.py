@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vaultline.runtime import Runtime
+from vaultline.sessions.services import SessionServices
 from vaultline.store.sessions import SessionRecord, get_session
 from vaultline.tokens.session_tokens import SessionTokenError, SessionTokenRevoked, verify_session_token_refreshing
 
@@ -30,7 +30,7 @@ class VerifiedSession:
         return settings
 
 
-async def verify_session(runtime: Runtime, token: str) -> VerifiedSession:
+async def verify_session(runtime: SessionServices, token: str) -> VerifiedSession:
     claims = await verify_session_token_refreshing(runtime.keyring, token, issuer=runtime.settings.public_url)
     async with runtime.engine.connect() as connection:
         record = await get_session(connection, session_id=str(claims["jti"]))
