@@ -3,8 +3,11 @@ revoked, missing), and a session that ends while its page is open."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import jwt
+import pytest
 from fastapi import FastAPI
 
 from tests.support.connections import offer
@@ -63,6 +66,22 @@ async def test_an_expired_token_says_expired_and_offers_the_way_back(
     assert response.status_code == 401
     assert "This session has expired" in response.text
     assert 'href="https://mysaas.com/dashboard"' in response.text and "Return to application" in response.text
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"aud": ["vaultline-session", "vaultline-oauth-link"]}, {"aud": "vaultline-oauth-link"}],
+    ids=["aud-list", "another-audience"],
+)
+async def test_an_expired_token_for_another_audience_offers_no_way_back(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, claims: dict[str, Any]
+) -> None:
+    """The way back comes from claims verified as strictly as a live session's, time aside:
+    a token of ours minted for something else must not put its redirect_uri on our page."""
+    token = await expired_token(app, tenant, redirect_uri="https://evil.example/phish", **claims)
+    response = await client.get(f"/session/{token}")
+    assert response.status_code == 401
+    assert "evil.example" not in response.text and "Return to application" not in response.text
 
 
 async def test_a_revoked_token_says_revoked(client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -28,6 +28,7 @@ from vaultline.tokens.session_tokens import (
     SessionTokenNotYetValid,
     SessionTokenRevoked,
     UnknownSigningKey,
+    session_claims_ignoring_time,
     verify_session_token,
 )
 
@@ -224,3 +225,59 @@ async def test_validly_signed_token_with_no_session_record_is_rejected(app: Fast
     verify_session_token(runtime.keyring, token, issuer=runtime.settings.public_url)  # signature is fine
     with pytest.raises(SessionTokenError):
         await verify_session(runtime, token)
+
+
+# "Expired, but say who it was": the Hosted Vault's error page reads an expired token's claims to
+# offer the way back. Only the time is not checked; everything else is, as for a live session.
+
+
+def expired_claims(runtime: Runtime, **overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    return valid_claims(runtime, iat=now - 7200, nbf=now - 7200, exp=now - 3600, **overrides)
+
+
+async def test_claims_ignoring_time_read_an_expired_token(app: FastAPI) -> None:
+    runtime = runtime_of(app)
+    token = sign_with_current_key(runtime, expired_claims(runtime, redirect_uri="https://mysaas.com/back"))
+    claims = session_claims_ignoring_time(runtime.keyring, token, issuer=runtime.settings.public_url)
+    assert claims["redirect_uri"] == "https://mysaas.com/back" and claims["application_id"] == "app"
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"aud": "vaultline-oauth-link"},
+        {"aud": ["vaultline-session", "x"]},
+        {"iss": "https://evil.example"},
+        {"application_id": None},
+    ],
+    ids=["another-audience", "aud-list", "wrong-iss", "missing-claim"],
+)
+async def test_claims_ignoring_time_still_check_audience_issuer_and_required_claims(
+    app: FastAPI, override: dict[str, Any]
+) -> None:
+    runtime = runtime_of(app)
+    claims = {k: v for k, v in expired_claims(runtime, **override).items() if v is not None}
+    token = sign_with_current_key(runtime, claims)
+    with pytest.raises(SessionTokenError):
+        session_claims_ignoring_time(runtime.keyring, token, issuer=runtime.settings.public_url)
+
+
+async def test_claims_ignoring_time_refuse_another_keys_signature(app: FastAPI) -> None:
+    runtime = runtime_of(app)
+    forged = jwt.encode(
+        expired_claims(runtime),
+        Ed25519PrivateKey.generate(),
+        algorithm="EdDSA",
+        headers={"kid": runtime.keyring.signing_key.kid},
+    )
+    with pytest.raises(SessionTokenError):
+        session_claims_ignoring_time(runtime.keyring, forged, issuer=runtime.settings.public_url)
+
+
+async def test_claims_ignoring_time_refuse_alg_none(app: FastAPI) -> None:
+    runtime = runtime_of(app)
+    header = b64url(json.dumps({"alg": "none", "typ": "JWT", "kid": runtime.keyring.signing_key.kid}).encode())
+    payload = b64url(json.dumps(expired_claims(runtime)).encode())
+    with pytest.raises(SessionTokenError):
+        session_claims_ignoring_time(runtime.keyring, f"{header}.{payload}.", issuer=runtime.settings.public_url)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import jwt
 from starlette.requests import Request
 
 from vaultline.connections.caller import ConnectionsCaller
@@ -17,8 +16,7 @@ from vaultline.hosted.security import SESSION_COOKIE, VIEW_COOKIE
 from vaultline.runtime import Runtime
 from vaultline.sessions.verification import VerifiedSession, verify_session
 from vaultline.store.applications import Application, InvalidOrigin, get_application, normalize_origin
-from vaultline.store.signing_keys import ALGORITHM
-from vaultline.tokens.session_tokens import REQUIRED_CLAIMS, SESSION_AUDIENCE, SessionTokenError
+from vaultline.tokens.session_tokens import SessionTokenError, session_claims_ignoring_time
 
 
 class NoSessionCookie(SessionTokenError):
@@ -133,21 +131,9 @@ def claims_ignoring_time(runtime: Runtime, token: str) -> dict[str, Any] | None:
     """Signature, audience and issuer verified, expiry not: enough to offer an expired session's
     consumer the way back to their application. None when the token is not ours."""
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-        key = runtime.keyring.public_key(kid) if isinstance(kid, str) else None
-        if key is None:
-            return None
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            audience=SESSION_AUDIENCE,
-            issuer=runtime.settings.public_url,
-            options={"require": REQUIRED_CLAIMS, "verify_exp": False, "verify_nbf": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError:
+        return session_claims_ignoring_time(runtime.keyring, token, issuer=runtime.settings.public_url)
+    except SessionTokenError:
         return None
-    return claims
 
 
 async def error_context_for(

@@ -75,10 +75,12 @@ def _jws_header(kid: str) -> bytes:
 
 
 def decode_signed_token(
-    keyring: KeyRing, token: str, *, audience: str, issuer: str, required: list[str]
+    keyring: KeyRing, token: str, *, audience: str, issuer: str, required: list[str], verify_time: bool = True
 ) -> dict[str, Any]:
     """Any token signed by our key ring (sessions, OAuth states): signature and every claim in
-    one ``jwt.decode``; each failure is its own ``SessionTokenError`` subclass."""
+    one ``jwt.decode``, the only call site; each failure is its own ``SessionTokenError``
+    subclass. ``verify_time=False`` skips only ``exp``/``nbf``/``iat``: see
+    ``session_claims_ignoring_time``."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError as exc:
@@ -94,7 +96,13 @@ def decode_signed_token(
             audience=audience,
             issuer=issuer,
             leeway=LEEWAY_SECONDS,
-            options={"require": required, "strict_aud": True},
+            options={
+                "require": required,
+                "strict_aud": True,
+                "verify_exp": verify_time,
+                "verify_nbf": verify_time,
+                "verify_iat": verify_time,
+            },
         )
     except jwt.ExpiredSignatureError as exc:
         raise SessionTokenExpired() from exc
@@ -107,6 +115,15 @@ def decode_signed_token(
 
 def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
     return decode_signed_token(keyring, token, audience=SESSION_AUDIENCE, issuer=issuer, required=REQUIRED_CLAIMS)
+
+
+def session_claims_ignoring_time(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
+    """An expired (or not yet valid) session token's claims, everything but the time verified:
+    enough to tell the consumer of an expired session the way back to their application, never
+    enough to let the session in (``verify_session_token`` does that)."""
+    return decode_signed_token(
+        keyring, token, audience=SESSION_AUDIENCE, issuer=issuer, required=REQUIRED_CLAIMS, verify_time=False
+    )
 
 
 async def verify_session_token_refreshing(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
