@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -15,6 +15,14 @@ M = TypeVar("M", bound=BaseModel)
 def is_json_content_type(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+@overload
+async def read_json_body(request: Request, model: type[M], *, required: Literal[True]) -> M: ...
+
+
+@overload
+async def read_json_body(request: Request, model: type[M], *, required: Literal[False]) -> M | None: ...
 
 
 async def read_json_body(request: Request, model: type[M], *, required: bool) -> M | None:

@@ -88,7 +88,6 @@ async def update_connection(request: Request, unified_api: str, service_id: str)
     are merged: a key set to null or "" is cleared, a sensitive one sent back masked is kept."""
     caller = await authenticate_connections_caller(request)
     body = await read_json_body(request, UpdateConnectionRequest, required=True)
-    assert body is not None
     updated = await apply_connection_update(
         runtime_of(request),
         caller,

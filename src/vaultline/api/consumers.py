@@ -141,7 +141,6 @@ async def add_consumer(request: Request) -> Response:
     created it gets that consumer back (200) instead of a 409."""
     application = await authenticate_application(request)
     body = await read_json_body(request, CreateConsumerRequest, required=True)
-    assert body is not None
     consumer_id = validate_consumer_id(body.consumer_id.strip())
     if not consumer_id:
         raise BadRequest("consumer_id must not be empty")
@@ -227,7 +226,6 @@ async def patch_consumer(request: Request, consumer_id: str) -> Response:
     application = await authenticate_application(request)
     consumer_id = _possible_id(consumer_id)
     body = await read_json_body(request, UpdateConsumerRequest, required=True)
-    assert body is not None
     async with runtime_of(request).engine.begin() as connection:
         existing = await get_consumer(connection, application_id=application.id, consumer_id=consumer_id)
         if existing is None:
@@ -236,7 +234,6 @@ async def patch_consumer(request: Request, consumer_id: str) -> Response:
         consumer = await update_consumer_metadata(
             connection, application_id=application.id, consumer_id=consumer_id, metadata=metadata
         )
-        assert consumer is not None
         view = await _full_view(request, connection, consumer)
     return ok(view)
 

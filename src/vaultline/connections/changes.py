@@ -9,19 +9,13 @@ from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
-from vaultline.connections.change_events import enqueue_connection_change
 from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
 from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import is_set
+from vaultline.connections.writes import Deletion, write_connection_change
 from vaultline.errors import BadRequest, NotFound
 from vaultline.runtime import Runtime
-from vaultline.store.connections import (
-    ConnectionChanges,
-    ConnectionRecord,
-    delete_connection,
-    ensure_connection,
-    save_connection,
-)
+from vaultline.store.connections import ConnectionChanges, ConnectionRecord, ensure_connection
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
 
 
@@ -55,8 +49,7 @@ async def apply_connection_update(
             unified_api=unified_api,
             service_id=service_id,
         )
-        before = await read_connection(connection, runtime, caller, definition, for_update=True)
-        assert before is not None
+        before = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         merged = merge_settings(definition, before.settings, settings or {})
         now_enabled = before.enabled if enabled is None else enabled
         for action, doing in _required_actions(definition, before, created, now_enabled, merged):
@@ -69,16 +62,7 @@ async def apply_connection_update(
             # New settings deserve a new verdict: "invalid" only sticks to what was validated.
             validation_error=before.validation_error if merged == before.settings else None,
         )
-        await save_connection(connection, record=before, changes=changes, ring=runtime.master_keys)
-        after = await read_connection(connection, runtime, caller, definition)
-        await enqueue_connection_change(
-            connection,
-            definition=definition,
-            before=before,
-            after=after,
-            created=created,
-            public_url=runtime.settings.public_url,
-        )
+        after = await write_connection_change(connection, runtime, definition, before, changes, created=created)
     return OfferedConnection(definition, offering, after)
 
 
@@ -90,22 +74,9 @@ async def delete_consumer_connection(
     caller.require_action("delete", "delete a connection")
     async with runtime.engine.begin() as connection:
         before = await read_connection(connection, runtime, caller, definition, for_update=True)
-        deleted = await delete_connection(
-            connection,
-            application_id=caller.application_id,
-            consumer_id=caller.consumer_id,
-            unified_api=unified_api,
-            service_id=service_id,
-        )
-        await enqueue_connection_change(
-            connection,
-            definition=definition,
-            before=before,
-            after=None,
-            created=False,
-            public_url=runtime.settings.public_url,
-        )
-    if not deleted:
+        if before is not None:
+            await write_connection_change(connection, runtime, definition, before, Deletion())
+    if before is None:
         raise NotFound(f"The consumer has no connection {connection_id(unified_api, service_id)!r}")
 
 

@@ -4,7 +4,7 @@ the lookups that answer 404 (not offered) or 403 (outside the session's ``unifie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -98,6 +98,30 @@ async def find_connection(
     async with runtime.engine.connect() as connection:
         record = await read_connection(connection, runtime, caller, definition)
     return OfferedConnection(definition, offering, record)
+
+
+@overload
+async def read_connection(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    definition: IntegrationDefinition,
+    *,
+    for_update: bool = False,
+    required: Literal[True],
+) -> ConnectionRecord: ...
+
+
+@overload
+async def read_connection(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    definition: IntegrationDefinition,
+    *,
+    for_update: bool = False,
+    required: Literal[False] = False,
+) -> ConnectionRecord | None: ...
 
 
 async def read_connection(

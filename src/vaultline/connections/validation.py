@@ -34,7 +34,6 @@ async def validate_connection_settings(
         raise Unprocessable(f"{definition.name} connections cannot be validated yet (OAuth token refresh)")
     async with runtime.engine.begin() as connection:
         record = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
-        assert record is not None
         problems = validation_problems(definition, record.settings)
         error = "; ".join(problems) if problems and has_credentials(definition, record) else None
         await set_validation_error(connection, pk=record.pk, error=error)

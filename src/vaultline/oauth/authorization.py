@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.catalog.definitions import OAuthSpec
 from vaultline.clock import now_ms
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import find_connection
@@ -94,11 +94,10 @@ async def allowed_return(runtime: Runtime, state: OAuthState, redirect_uri: str 
     raise OAuthStateError("This sign-in link asks to return to an address the application does not allow.")
 
 
-def provider_url(definition: IntegrationDefinition, params: dict[str, str]) -> str:
-    assert definition.oauth is not None
-    base = str(definition.oauth.authorize_url)
+def provider_url(oauth: OAuthSpec, params: dict[str, str]) -> str:
+    base = str(oauth.authorize_url)
     joiner = "&" if urlsplit(base).query else "?"
-    return base + joiner + urlencode({**params, **definition.oauth.authorize_params})
+    return base + joiner + urlencode({**params, **oauth.authorize_params})
 
 
 async def begin_authorization(
@@ -152,4 +151,4 @@ async def begin_authorization(
     }
     if definition.oauth.default_scopes:
         params["scope"] = definition.oauth.scope_separator.join(definition.oauth.default_scopes)
-    return provider_state, provider_url(definition, params)
+    return provider_state, provider_url(definition.oauth, params)

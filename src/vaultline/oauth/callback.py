@@ -8,14 +8,15 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from vaultline.connections.change_events import enqueue_connection_change
+from vaultline.connections.offered import read_connection
 from vaultline.connections.state import has_credentials
+from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import Forbidden
 from vaultline.oauth.authorization import callback_url, live_session
 from vaultline.oauth.provider_client import credentials_from, token_request
 from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, OAuthStateError, OAuthStateUsed, verify_oauth_token
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ensure_connection, get_connection, set_oauth_credentials
+from vaultline.store.connections import ensure_connection
 from vaultline.store.integrations import get_oauth_client
 from vaultline.store.oauth_states import consume_oauth_state
 
@@ -84,19 +85,9 @@ async def complete_authorization(
     }
     async with runtime.engine.begin() as connection:
         created = await ensure_connection(connection, **ids)
-        before = await get_connection(connection, **ids, ring=runtime.master_keys, for_update=True)
-        assert before is not None
+        before = await read_connection(connection, runtime, grant.caller, definition, for_update=True, required=True)
         reauthorized = has_credentials(definition, before)
         if reauthorized:  # the session may have changed hands between link and callback: check again
             grant.caller.require_action("reauthorize", "replace a connection's credentials")
-        await set_oauth_credentials(connection, record=before, credentials=credentials, ring=runtime.master_keys)
-        after = await get_connection(connection, **ids, ring=runtime.master_keys, for_update=False)
-        await enqueue_connection_change(
-            connection,
-            definition=definition,
-            before=before,
-            after=after,
-            created=created,
-            public_url=runtime.settings.public_url,
-        )
+        await write_connection_change(connection, runtime, definition, before, NewTokens(credentials), created=created)
     return CallbackResult(state, "reauthorized" if reauthorized else "connected")

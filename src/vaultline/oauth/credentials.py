@@ -22,7 +22,6 @@ async def usable_credentials(
     definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
     async with runtime.engine.connect() as connection:
         record = await read_connection(connection, runtime, caller, definition, required=True)
-    assert record is not None
     if not record.enabled:
         raise Unprocessable("This connection is disabled; the consumer turned it off", detail={"enabled": False})
     if not has_credentials(definition, record):

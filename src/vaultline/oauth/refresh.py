@@ -15,12 +15,14 @@ from typing import Any
 
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
+from vaultline.connection_ids import connection_id
+from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import NotFound, Unprocessable
 from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionRecord, get_connection, set_oauth_credentials
+from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
 from vaultline.store.integrations import get_oauth_client
-from vaultline.webhooks.events import CONNECTION_TOKEN_REFRESH_FAILED, enqueue_connection_event
+from vaultline.webhooks.events import CONNECTION_TOKEN_REFRESH_FAILED
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +81,13 @@ async def fresh_credentials(
             except ProviderRefused as exc:
                 failure = exc
                 reason = f"OAuth token refresh failed: the provider answered {exc.error}"
-                await set_oauth_credentials(
-                    connection, record=current, credentials=previous, ring=runtime.master_keys, validation_error=reason
-                )
-                await enqueue_connection_event(
+                after = await write_connection_change(
                     connection,
-                    type=CONNECTION_TOKEN_REFRESH_FAILED,
-                    **_ids(current),
-                    public_url=runtime.settings.public_url,
-                    entity=None,
+                    runtime,
+                    definition,
+                    current,
+                    NewTokens(previous, validation_error=reason),
+                    event=CONNECTION_TOKEN_REFRESH_FAILED,
                 )
             except ProviderError:
                 if previous.get("expires_at", 0) > now_ms():
@@ -95,12 +95,13 @@ async def fresh_credentials(
                     return current
                 raise
             else:
+                # A refreshed token is not a change the application hears of (no webhook event),
+                # so this write goes to the store directly rather than through write_connection_change.
                 credentials = credentials_from(answer, previous=previous)
                 ring = runtime.master_keys
                 await set_oauth_credentials(connection, record=current, credentials=credentials, ring=ring)
-            after = await get_connection(connection, **_ids(record), ring=runtime.master_keys, for_update=False)
-            assert after is not None
+                after = await reread_connection(connection, record=current, ring=ring)
     if failure is not None:
-        log.info("refresh of %s+%s refused: %s", record.unified_api, record.service_id, failure.error)
+        log.info("refresh of %s refused: %s", connection_id(record.unified_api, record.service_id), failure.error)
         raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": failure.error})
     return after

@@ -7,12 +7,13 @@ from __future__ import annotations
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import read_connection
+from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import Unprocessable
 from vaultline.oauth.provider_client import revoke_token
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionRecord, set_oauth_credentials
+from vaultline.store.connections import ConnectionRecord
 from vaultline.store.integrations import get_oauth_client
-from vaultline.webhooks.events import CONNECTION_REVOKED, enqueue_connection_event
+from vaultline.webhooks.events import CONNECTION_REVOKED
 
 
 async def disconnect_oauth(
@@ -25,7 +26,6 @@ async def disconnect_oauth(
         client = await get_oauth_client(
             connection, application_id=caller.application_id, service_id=definition.service_id, ring=runtime.master_keys
         )
-    assert record is not None
     tokens = record.oauth_credentials or {}
     if not tokens.get("access_token"):
         raise Unprocessable(f"{definition.name} is not connected")
@@ -37,17 +37,7 @@ async def disconnect_oauth(
                 await revoke_token(str(revoke_url), client, str(tokens[hint]), hint=hint, allow_private=allow_private)
     async with runtime.engine.begin() as connection:
         current = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
-        assert current is not None
-        await set_oauth_credentials(connection, record=current, credentials=None, ring=runtime.master_keys)
-        await enqueue_connection_event(
-            connection,
-            type=CONNECTION_REVOKED,
-            application_id=current.application_id,
-            consumer_id=current.consumer_id,
-            unified_api=current.unified_api,
-            service_id=current.service_id,
-            public_url=runtime.settings.public_url,
+        after = await write_connection_change(
+            connection, runtime, definition, current, NewTokens(None), event=CONNECTION_REVOKED
         )
-        after = await read_connection(connection, runtime, caller, definition, required=True)
-    assert after is not None
     return after

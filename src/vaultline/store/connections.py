@@ -117,6 +117,14 @@ async def get_connection(
     return _from_row(row, ring) if row else None
 
 
+async def reread_connection(
+    connection: AsyncConnection, *, record: ConnectionRecord, ring: MasterKeyRing
+) -> ConnectionRecord:
+    """``record`` as stored now, read in the transaction that just wrote it (so it is there)."""
+    row = (await connection.execute(select(connections).where(connections.c.pk == record.pk))).one()
+    return _from_row(row, ring)
+
+
 async def ensure_connection(
     connection: AsyncConnection, *, application_id: str, consumer_id: str, unified_api: str, service_id: str
 ) -> bool:

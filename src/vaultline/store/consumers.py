@@ -117,9 +117,15 @@ async def create_consumer(
         if existing is None or creation_key is None or existing.creation_key != creation_key:
             raise ConsumerExists(consumer_id) from exc
         return existing
-    consumer = await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
-    assert consumer is not None
-    return consumer
+    return await _written_consumer(connection, application_id=application_id, consumer_id=consumer_id)
+
+
+async def _written_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> Consumer:
+    """The consumer as stored now, read in the transaction that just wrote it (so it is there)."""
+    query = select(consumers).where(
+        consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id
+    )
+    return _from_row((await connection.execute(query)).one())
 
 
 async def get_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> Consumer | None:
@@ -144,13 +150,14 @@ async def list_consumers(
 
 async def update_consumer_metadata(
     connection: AsyncConnection, *, application_id: str, consumer_id: str, metadata: dict[str, Any]
-) -> Consumer | None:
+) -> Consumer:
+    """Replace an existing consumer's metadata (the caller has read it in this transaction)."""
     await connection.execute(
         update(consumers)
         .where(consumers.c.application_id == application_id, consumers.c.consumer_id == consumer_id)
         .values(metadata=metadata, modified_at=now_ms())
     )
-    return await get_consumer(connection, application_id=application_id, consumer_id=consumer_id)
+    return await _written_consumer(connection, application_id=application_id, consumer_id=consumer_id)
 
 
 async def delete_consumer(connection: AsyncConnection, *, application_id: str, consumer_id: str) -> bool:

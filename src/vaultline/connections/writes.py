@@ -1,0 +1,118 @@
+"""The one way a stored connection changes: the row written and its ``vault.connection.*``
+events enqueued in the caller's transaction, for the API, the Hosted Vault and OAuth alike, so
+no path can change a connection without the application hearing of it (or hear of a change
+that was rolled back)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, overload
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connections.change_events import enqueue_connection_change
+from vaultline.runtime import Runtime
+from vaultline.store.connections import (
+    ConnectionChanges,
+    ConnectionRecord,
+    delete_connection,
+    reread_connection,
+    save_connection,
+    set_oauth_credentials,
+)
+from vaultline.webhooks.events import enqueue_connection_event
+
+
+@dataclass(frozen=True, slots=True)
+class NewTokens:
+    """The provider's tokens to store (``None`` clears them) and the verdict stored with them."""
+
+    credentials: dict[str, Any] | None
+    validation_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """The connection and everything stored with it go."""
+
+
+@overload
+async def write_connection_change(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    definition: IntegrationDefinition,
+    before: ConnectionRecord,
+    write: ConnectionChanges | NewTokens,
+    *,
+    created: bool = False,
+    event: str | None = None,
+) -> ConnectionRecord: ...
+
+
+@overload
+async def write_connection_change(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    definition: IntegrationDefinition,
+    before: ConnectionRecord,
+    write: Deletion,
+    *,
+    created: bool = False,
+    event: str | None = None,
+) -> None: ...
+
+
+async def write_connection_change(
+    connection: AsyncConnection,
+    runtime: Runtime,
+    definition: IntegrationDefinition,
+    before: ConnectionRecord,
+    write: ConnectionChanges | NewTokens | Deletion,
+    *,
+    created: bool = False,
+    event: str | None = None,
+) -> ConnectionRecord | None:
+    """Apply ``write`` to ``before`` (the row as read, locked, in this transaction; the fresh row
+    when ``created``) and return the row as it is now (``None`` once deleted). The events are
+    the ones the change makes (connections/change_events.py), or exactly ``event`` when given
+    (``revoked``, ``token_refresh.failed``: they say what happened better than a diff)."""
+    ring = runtime.master_keys
+    after: ConnectionRecord | None
+    if isinstance(write, Deletion):
+        await delete_connection(
+            connection,
+            application_id=before.application_id,
+            consumer_id=before.consumer_id,
+            unified_api=before.unified_api,
+            service_id=before.service_id,
+        )
+        after = None
+    else:
+        if isinstance(write, ConnectionChanges):
+            await save_connection(connection, record=before, changes=write, ring=ring)
+        else:
+            await set_oauth_credentials(
+                connection,
+                record=before,
+                credentials=write.credentials,
+                ring=ring,
+                validation_error=write.validation_error,
+            )
+        after = await reread_connection(connection, record=before, ring=ring)
+    public_url = runtime.settings.public_url
+    if event is None:
+        await enqueue_connection_change(
+            connection, definition=definition, before=before, after=after, created=created, public_url=public_url
+        )
+    else:
+        await enqueue_connection_event(
+            connection,
+            type=event,
+            application_id=before.application_id,
+            consumer_id=before.consumer_id,
+            unified_api=before.unified_api,
+            service_id=before.service_id,
+            public_url=public_url,
+        )
+    return after
