@@ -189,6 +189,18 @@ async def test_connection_page_settings(
         assert fragment not in html
 
 
+async def test_the_title_of_a_connection_page_with_resource_settings_is_plain_text(
+    client: httpx.AsyncClient, offering: Tenant
+) -> None:
+    """Regression: the resource-settings <details>/<form> once sat inside {% block title %}."""
+    opened = await open_session(client, offering, {"theme": {"vault_name": "Acme"}})
+    await _connect(client, opened)
+    html = (await client.get(opened.page("/integrations/crm/pipedrive"))).text
+    assert "Save resource settings" in html  # Pipedrive has configurable resources: the panel is shown
+    assert re.findall(r"<title>(.*?)</title>", html, re.DOTALL) == ["Pipedrive · Acme Vault"]
+    assert html.count('id="resources"') == 1
+
+
 async def test_auto_redirect_sends_a_callable_connection_back(client: httpx.AsyncClient, offering: Tenant) -> None:
     body = {"redirect_uri": "https://mysaas.com/dashboard?tab=1", "settings": {"auto_redirect": True}}
     opened = await open_session(client, offering, body)
