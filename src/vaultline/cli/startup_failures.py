@@ -65,7 +65,7 @@ def _database_failure(exc: DBAPIError, settings: Settings) -> str:
     return f"the SQLite database {path} failed: {cause}"
 
 
-def _os_failure(exc: OSError, settings: Settings) -> str:
+def _os_failure(exc: OSError, settings: Settings) -> str | None:
     if exc.filename is not None:
         reason = (exc.strerror or _first_line(exc)).lower()
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -75,7 +75,7 @@ def _os_failure(exc: OSError, settings: Settings) -> str:
             )
         return f"cannot use {exc.filename}: {reason}"
     if settings.backend != "postgresql":
-        return f"{type(exc).__name__}: {_first_line(exc)}"
+        return None  # no file and no server involved: not the environment, a bug
     target = _postgres_target(settings)
     if isinstance(exc, socket.gaierror):
         return f"cannot find the PostgreSQL host of {target} ({exc.strerror}): fix the host in VAULTLINE_DATABASE_URL"
