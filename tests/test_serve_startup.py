@@ -224,3 +224,10 @@ def test_two_workers_serve_on_the_port_bound_first(tmp_path: Path) -> None:
         app = create_app_via_cli(server.env, "Workers")
         answers = [mint(server.url, app, "workers") for _ in range(6)]
         assert {answer.status_code for answer in answers} == {200}
+
+
+def test_demo_away_from_the_data_dir_creates_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "elsewhere" / ".vaultline"
+    line = one_line_failure(run_cli(clean_env(VAULTLINE_DATA_DIR=str(data_dir)), "demo", check=False))
+    assert f"no Vaultline database at {data_dir / 'vaultline.db'}" in line and "VAULTLINE_DATA_DIR" in line
+    assert not data_dir.exists()

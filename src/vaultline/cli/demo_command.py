@@ -17,6 +17,13 @@ from vaultline.runtime import Runtime
 
 async def demo(settings: Settings, args: argparse.Namespace) -> int:
     settings = with_served_url(settings, args.host, args.port)
+    if settings.database_url is None and not settings.sqlite_path.exists():
+        # Run from another directory, the relative default data dir is not the server's: say
+        # so, rather than create an empty database there.
+        raise CommandError(
+            f"no Vaultline database at {settings.sqlite_path.absolute()}: run this in the directory "
+            "`vaultline serve` runs in, or set VAULTLINE_DATA_DIR to its data directory"
+        )
     runtime = await Runtime.open(settings, background=False)
     try:
         application = await find_demo(runtime)
