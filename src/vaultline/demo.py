@@ -19,12 +19,11 @@ DEMO_CONSUMER_ID = "demo-consumer"
 class Demo:
     application: Application
     api_key: str | None  # only on the start that created it
-    session: MintedSession
 
 
 async def ensure_demo(runtime: Runtime) -> Demo | None:
-    """Create the demo application on a fresh database; return it with a new session for the
-    demo consumer. None when the operator has applications but no demo (nothing to show)."""
+    """Create the demo application on a fresh database (``api_key`` is then its only key, shown
+    once). None when the operator has applications but no demo (nothing to show)."""
     api_key = None
     async with runtime.engine.begin() as connection:
         application = await find_demo_application(connection)
@@ -37,7 +36,18 @@ async def ensure_demo(runtime: Runtime) -> Demo | None:
         await offer_new_integrations(
             connection, application_id=application.id, service_ids=[d.service_id for d in runtime.catalog]
         )
-    session = await mint_session(
+    return Demo(application, api_key)
+
+
+async def find_demo(runtime: Runtime) -> Application | None:
+    async with runtime.engine.connect() as connection:
+        return await find_demo_application(connection)
+
+
+async def mint_demo_session(runtime: Runtime, application: Application) -> MintedSession:
+    """A new session for the demo consumer: a live link to the Hosted Vault, printed only when
+    asked for (first start, ``vaultline demo``), never into every restart's logs."""
+    return await mint_session(
         runtime,
         application=application,
         consumer_id=DEMO_CONSUMER_ID,
@@ -47,4 +57,3 @@ async def ensure_demo(runtime: Runtime) -> Demo | None:
             )
         ),
     )
-    return Demo(application, api_key, session)

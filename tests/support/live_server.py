@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,13 +61,19 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(settings: Settings, *, port: int | None = None, **extra_env: str) -> Iterator[LiveServer]:
+def live_server(
+    settings: Settings, *, port: int | None = None, serve_args: Sequence[str] = (), **extra_env: str
+) -> Iterator[LiveServer]:
     """`vaultline serve` on a free loopback port (or ``port``), until the block ends."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     env = env_for(settings, VAULTLINE_PUBLIC_URL=url, VAULTLINE_ACCESS_LOG="false", **extra_env)
     process = subprocess.Popen(
-        [VAULTLINE, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [VAULTLINE, "serve", "--port", str(port), *serve_args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -92,3 +98,15 @@ def live_server(settings: Settings, *, port: int | None = None, **extra_env: str
             process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def read_banner(server: LiveServer) -> str:
+    """What `vaultline serve` printed before serving (it is printed in full before the port
+    answers, so reading stops at its last line)."""
+    assert server.process.stdout is not None
+    lines = []
+    for line in server.process.stdout:
+        lines.append(line)
+        if "Stop with Ctrl+C" in line:
+            return "".join(lines)
+    raise AssertionError("the server's output ended without a banner:\n" + "".join(lines))

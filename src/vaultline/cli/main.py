@@ -18,6 +18,8 @@ from pydantic import ValidationError
 
 from vaultline import __version__
 from vaultline.cli.errors import CommandError
+from vaultline.cli.served_url import DEFAULT_HOST, DEFAULT_PORT
+from vaultline.cli.startup_failures import explain_failure
 from vaultline.config import Settings
 from vaultline.crypto.master_key import ConfigError
 
@@ -27,11 +29,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vaultline {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the server (on first start, create a demo application)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = commands.add_parser(
+        "serve", help="run the server (on the first start of the embedded default, create a demo application)"
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(handler="serve_command:serve")
+
+    demo = commands.add_parser("demo", help="print a new Hosted Vault link for the demo consumer")
+    demo.add_argument("--host", default=DEFAULT_HOST, help="the --host the server was started with")
+    demo.add_argument("--port", type=int, default=DEFAULT_PORT, help="the --port the server was started with")
+    demo.set_defaults(handler="demo_command:demo")
 
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         handler="serve_command:migrate"
@@ -116,8 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
-        outcome = _resolve(args.handler)(settings, args)
-        result: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
+        return _run(settings, args)
     except ConfigError as exc:
         print(f"vaultline: {exc}", file=sys.stderr)
         return 2
@@ -127,6 +135,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except CommandError as exc:
         print(f"vaultline: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl+C while starting: nothing to explain
+        return 130
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        outcome = _resolve(args.handler)(settings, args)
+        result: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
+    except Exception as exc:
+        explanation = explain_failure(exc, settings)
+        if explanation is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"vaultline: {explanation}", file=sys.stderr)
         return 1
     return result
 

@@ -1,4 +1,9 @@
-"""``vaultline serve`` and ``vaultline migrate``."""
+"""``vaultline serve`` and ``vaultline migrate``.
+
+``serve`` starts in an order that makes a failure cheap: bind the port (a port in use is one
+line, before anything else happens), then migrate and prepare the demo, then print the banner
+and serve on the sockets already bound.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,21 @@ import argparse
 import asyncio
 import logging
 import os
+import socket
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from vaultline import __version__
+from vaultline.cli.listening_sockets import bind_listening_sockets
+from vaultline.cli.served_url import demo_command, with_served_url
 from vaultline.config import Settings
 from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
-from vaultline.demo import Demo, ensure_demo
+from vaultline.demo import Demo, ensure_demo, mint_demo_session
 from vaultline.runtime import Runtime
+from vaultline.session_minting import MintedSession
 
 
 def app_factory() -> FastAPI:
@@ -41,58 +51,72 @@ async def migrate(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-async def _prepare(settings: Settings) -> Demo | None:
+async def _prepare(settings: Settings) -> tuple[Demo | None, MintedSession | None]:
     """Migrate, load keys, and on the embedded default make sure the demo exists — once, in
-    the parent, before any worker starts."""
+    the parent, before any worker starts. A session link only when the demo is new: later
+    starts print none (`vaultline demo` mints one on demand)."""
     runtime = await Runtime.open(settings, background=False)
     try:
-        return await ensure_demo(runtime) if settings.database_url is None else None
+        demo = await ensure_demo(runtime) if settings.database_url is None else None
+        session = await mint_demo_session(runtime, demo.application) if demo and demo.api_key else None
+        return demo, session
     finally:
         await runtime.close()
 
 
-def _display_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-
-
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    if "VAULTLINE_PUBLIC_URL" not in os.environ:
-        public_url = f"http://{_display_host(args.host)}:{args.port}"
-        os.environ["VAULTLINE_PUBLIC_URL"] = public_url
-        settings = settings.model_copy(update={"public_url": public_url})
-    demo = asyncio.run(_prepare(settings))
-    _print_banner(settings, demo)
-    uvicorn.run(
+    demo_hint = demo_command(args.host, args.port)
+    settings = with_served_url(settings, args.host, args.port)
+    sockets = bind_listening_sockets(args.host, args.port)
+    try:
+        demo, session = asyncio.run(_prepare(settings))
+        _print_banner(settings, demo, session, demo_hint)
+        os.environ["VAULTLINE_PUBLIC_URL"] = settings.public_url  # what the workers' Settings() read
+        return _serve_on(sockets, args.workers)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _serve_on(sockets: list[socket.socket], workers: int) -> int:
+    config = uvicorn.Config(
         "vaultline.cli.serve_command:app_factory",
         factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+        workers=workers,
         access_log=False,  # ours redacts tokens from paths
         proxy_headers=True,
         server_header=False,
     )
-    return 0
+    if config.workers > 1:
+        Multiprocess(config, sockets=sockets).run()  # it turns signals into a shutdown itself
+        return 0
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=sockets)
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it shut down on: a normal stop
+        pass
+    return 0 if server.started else 3  # uvicorn's status for an application that failed to start
 
 
-def _print_banner(settings: Settings, demo: Demo | None) -> None:
+def _print_banner(settings: Settings, demo: Demo | None, session: MintedSession | None, demo_hint: str) -> None:
     url = settings.public_url
     storage = f"SQLite at {settings.sqlite_path}" if settings.database_url is None else "PostgreSQL"
     print(f"\nVaultline {__version__} on {url}  ({storage})\n")
-    if demo is not None:
+    if demo is not None and demo.api_key and session is not None:
         app = demo.application
-        if demo.api_key:
-            print("Created a demo application. Its API key is shown only this once:")
-            print(f"  application id: {app.id}")
-            print(f"  API key:        {demo.api_key}\n")
-        else:
-            print(f"Demo application: {app.id}  (lost its key? `vaultline apps rotate-key {app.id}`)\n")
+        print("Created a demo application. Its API key is shown only this once:")
+        print(f"  application id: {app.id}")
+        print(f"  API key:        {demo.api_key}\n")
         print("Open the Hosted Vault as the demo consumer (this link works for 1 hour):")
-        print(f"  {demo.session.uri}\n")
-        key = demo.api_key or "<your API key>"
+        print(f"  {session.uri}\n")
         print("Mint a session yourself:")
         print(
-            f"  curl -X POST {url}/vault/sessions -H 'Authorization: Bearer {key}' "
+            f"  curl -X POST {url}/vault/sessions -H 'Authorization: Bearer {demo.api_key}' "
             f"-H 'x-apideck-app-id: {app.id}' -H 'x-apideck-consumer-id: test-consumer'\n"
         )
+        print(f"A new Hosted Vault link later: {demo_hint}\n")
+    elif demo is not None:
+        app_id = demo.application.id
+        print(f"Demo application: {app_id}  (lost its key? `vaultline apps rotate-key {app_id}`)")
+        print(f"Run `{demo_hint}` for a Hosted Vault link.\n")
     print(f"API reference: {url}/docs    Stop with Ctrl+C.\n", flush=True)

@@ -8,6 +8,7 @@ the embedded SQLite default only — from a file generated once in the data dire
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
@@ -117,6 +118,10 @@ def _read_or_create_key_file(data_dir: Path) -> str:
         # O_EXCL: two processes starting at once must not both write a key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        # A key file copied in, or written by hand, may be readable by others: not for long.
+        with contextlib.suppress(OSError):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
         return path.read_text()
     with os.fdopen(fd, "w") as handle:
         handle.write(generate_master_key_text())

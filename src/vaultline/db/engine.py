@@ -16,16 +16,29 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from vaultline.config import Settings
+from vaultline.db.sqlite_files import create_owner_only, keep_owner_only, sqlite_database_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    # hide_parameters: an error's message must never carry what a statement wrote (sealed
+    # secrets, hashed keys, consumer data) into a log or onto a terminal.
     if settings.backend == "sqlite":
         if settings.database_url is None:
             # Owner-only: the directory holds the database and, by default, the master key.
             settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        engine = create_async_engine(settings.async_database_url, json_serializer=_json_dumps)
+        database_file = sqlite_database_file(settings.async_database_url)
+        if database_file is not None:
+            create_owner_only(database_file)
+        engine = create_async_engine(settings.async_database_url, json_serializer=_json_dumps, hide_parameters=True)
+        if database_file is not None:
+
+            def tighten_files(_dbapi_connection: Any, _record: Any) -> None:
+                keep_owner_only(database_file)
+
+            # Before the pragmas: switching to WAL creates the -wal and -shm files.
+            event.listen(engine.sync_engine, "connect", tighten_files)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -33,6 +46,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         json_serializer=_json_dumps,
+        hide_parameters=True,
     )
 
 
