@@ -4,6 +4,20 @@ The key arrives in ``Authorization`` as ``Bearer <key>`` or bare (older generate
 it bare). Verified keys are kept in memory for ``api_key_cache_seconds`` so the hot path
 costs one HMAC, not a query; a rotated-out key therefore stops working on every instance
 within that many seconds of its expiry.
+
+Failed authentications are throttled per client address (auth_throttle.py). What is checked
+and counted, and why a valid credential is never refused:
+- A key found fresh in the verified-key cache is accepted without looking at the throttle: the
+  hot path costs no Redis round trip, and a valid key keeps working from a throttled address.
+- A key this instance has verified before (its cache entry is stale) is re-verified against the
+  database even from a throttled address: only holders of real keys get there.
+- A key this instance has never verified costs a database query, so a throttled address is
+  refused (429) before it. A valid key used for the first time on this instance, from an address
+  that is throttled at that moment, therefore waits out the window (at most
+  ``auth_throttle_window_seconds``, told in ``Retry-After``); the SDKs retry after it.
+- Session tokens: a token that fails its signature check costs no query and is counted; the key
+  ring reload an unknown ``kid`` triggers is refused first when throttled. A genuinely signed
+  token always goes on (an expired one is not counted: browsers read its 401 to reopen the vault).
 """
 
 from __future__ import annotations
@@ -15,13 +29,23 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from vaultline.auth_throttle import AuthThrottle
+from vaultline.client_address import client_address
 from vaultline.clock import now_ms
 from vaultline.consumer_logs.subject import note_caller, note_consumer
 from vaultline.errors import BadRequest, Unauthorized
 from vaultline.runtime import Runtime
 from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
 from vaultline.store.applications import Application, get_application
-from vaultline.tokens.session_verification import VerifiedSession, verify_session
+from vaultline.tokens.session_tokens import (
+    SessionTokenError,
+    SessionTokenExpired,
+    SessionTokenNotYetValid,
+    UnknownSigningKey,
+    verify_session_token,
+    verify_session_token_refreshing,
+)
+from vaultline.tokens.session_verification import VerifiedSession, session_for_claims
 
 APP_ID_HEADER = "x-apideck-app-id"
 CONSUMER_ID_HEADER = "x-apideck-consumer-id"
@@ -40,6 +64,11 @@ class _CachedKey:
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def throttle_of(request: Request) -> AuthThrottle:
+    throttle: AuthThrottle = request.app.state.auth_throttle
+    return throttle
 
 
 def api_key_from(authorization: str | None) -> str:
@@ -61,8 +90,9 @@ async def authenticate_application(request: Request) -> Application:
     api_key = api_key_from(request.headers.get("authorization"))
     key_hash = hash_api_key(runtime.api_key_hash_key, api_key)
     cache: ApiKeyCache = request.app.state.api_key_cache
-    cached = await cache.lookup(runtime, key_hash)
+    cached = cache.fresh(runtime, key_hash) or await _verify_key_throttled(request, runtime, cache, key_hash)
     if not cached.key.is_active(now_ms()):
+        await throttle_of(request).record_failure(client_address(request))
         raise Unauthorized("This API key has been rotated out", detail="Use the application's current API key.")
     claimed_app = request.headers.get(APP_ID_HEADER)
     if claimed_app is not None and claimed_app.strip() and claimed_app.strip() != cached.application.id:
@@ -74,6 +104,17 @@ async def authenticate_application(request: Request) -> Application:
     return cached.application
 
 
+async def _verify_key_throttled(request: Request, runtime: Runtime, cache: ApiKeyCache, key_hash: str) -> _CachedKey:
+    throttle = throttle_of(request)
+    if not cache.knows(key_hash):  # see the module docstring: a known key is let through
+        await throttle.refuse_if_throttled(client_address(request))
+    try:
+        return await cache.lookup(runtime, key_hash)
+    except Unauthorized:
+        await throttle.record_failure(client_address(request))
+        raise
+
+
 class ApiKeyCache:
     """Verified keys by hash. When an entry is stale, one lookup refreshes it and concurrent
     requests with the same key wait for that one (otherwise every in-flight request queries
@@ -83,16 +124,30 @@ class ApiKeyCache:
         self._entries: dict[str, _CachedKey] = {}
         self._loading: dict[str, asyncio.Future[_CachedKey]] = {}
 
-    async def lookup(self, runtime: Runtime, key_hash: str) -> _CachedKey:
+    def fresh(self, runtime: Runtime, key_hash: str) -> _CachedKey | None:
         cached = self._entries.get(key_hash)
         if cached is not None and time.monotonic() - cached.checked_at <= runtime.settings.api_key_cache_seconds:
+            return cached
+        return None
+
+    def knows(self, key_hash: str) -> bool:
+        """Verified by this instance before (fresh or not), and not found invalid since."""
+        return key_hash in self._entries
+
+    async def lookup(self, runtime: Runtime, key_hash: str) -> _CachedKey:
+        cached = self.fresh(runtime, key_hash)
+        if cached is not None:
             return cached
         pending = self._loading.get(key_hash)
         if pending is None:
             pending = asyncio.ensure_future(_load_key(runtime, key_hash))
             self._loading[key_hash] = pending
             pending.add_done_callback(lambda _: self._loading.pop(key_hash, None))
-        cached = await asyncio.shield(pending)  # one waiter cancelled must not cancel the others
+        try:
+            cached = await asyncio.shield(pending)  # one waiter cancelled must not cancel the others
+        except Unauthorized:
+            self._entries.pop(key_hash, None)  # a deleted key is no longer "known" to the throttle
+            raise
         if len(self._entries) >= _MAX_CACHED_KEYS:
             self._entries.clear()
         self._entries[key_hash] = cached
@@ -135,7 +190,7 @@ async def authenticate_session(request: Request) -> VerifiedSession:
     token = token.strip()
     if scheme.lower() != "bearer" or token.lower() in _PLACEHOLDERS:
         raise Unauthorized("Missing session token", detail="Send 'Authorization: Bearer <session token>'.")
-    session = await verify_session(runtime_of(request), token)
+    session = await verify_session_throttled(request, token)
     for header, expected in ((APP_ID_HEADER, session.application_id), (CONSUMER_ID_HEADER, session.consumer_id)):
         claimed = request.headers.get(header)
         if claimed is not None and claimed.strip() != expected:
@@ -143,3 +198,23 @@ async def authenticate_session(request: Request) -> VerifiedSession:
     note_caller(request, application_id=session.application_id, caller="session")
     note_consumer(request, session.consumer_id)
     return session
+
+
+async def verify_session_throttled(request: Request, token: str) -> VerifiedSession:
+    """``verify_session`` with failed attempts counted against the client address (the rules are
+    in the module docstring)."""
+    runtime = runtime_of(request)
+    throttle = throttle_of(request)
+    issuer = runtime.settings.public_url
+    try:
+        try:
+            claims = verify_session_token(runtime.keyring, token, issuer=issuer)
+        except UnknownSigningKey:
+            await throttle.refuse_if_throttled(client_address(request))  # the reload reads the database
+            claims = await verify_session_token_refreshing(runtime.keyring, token, issuer=issuer)
+    except (SessionTokenExpired, SessionTokenNotYetValid):
+        raise  # genuinely ours: not an attempt to guess
+    except SessionTokenError:
+        await throttle.record_failure(client_address(request))
+        raise
+    return await session_for_claims(runtime, claims)

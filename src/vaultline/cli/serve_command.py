@@ -69,7 +69,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,  # ours redacts tokens from paths
-        proxy_headers=True,
+        proxy_headers=False,  # the app honours VAULTLINE_TRUSTED_PROXIES only (client_address.py)
         server_header=False,
     )
     return 0

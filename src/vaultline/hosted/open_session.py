@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from vaultline.api.auth import runtime_of
+from vaultline.api.auth import runtime_of, verify_session_throttled
 from vaultline.errors import Forbidden, NotFound
 from vaultline.hosted.security import (
     COOKIE_GRACE_SECONDS,
@@ -25,7 +25,7 @@ from vaultline.hosted.vault_session import ErrorContext, HostedView, embed_origi
 from vaultline.runtime import Runtime
 from vaultline.store.applications import get_application
 from vaultline.tokens.session_tokens import SessionTokenError
-from vaultline.tokens.session_verification import VerifiedSession, verify_session
+from vaultline.tokens.session_verification import VerifiedSession
 
 router = APIRouter(include_in_schema=False)
 
@@ -65,7 +65,7 @@ async def open_session(
     runtime = runtime_of(request)
     wants_embed = embedded in ("1", "true")
     try:
-        session = await verify_session(runtime, token)
+        session = await verify_session_throttled(request, token)
     except SessionTokenError:
         request.state.hosted_error = await error_context_for(
             runtime, token, embed_origin=origin if wants_embed else None
