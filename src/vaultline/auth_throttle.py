@@ -13,12 +13,12 @@ refuses a request.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import redis.asyncio
 from redis.exceptions import RedisError
@@ -29,6 +29,12 @@ from vaultline.errors import TooManyRequests
 log = logging.getLogger(__name__)
 
 _REDIS_KEY_PREFIX = "vaultline:auth-failures:"
+# Digests of API keys some instance verified lately, so that another instance lets such a key
+# through a throttled address without having seen it itself.
+_VALID_KEY_PREFIX = "vaultline:valid-api-key:"
+_VALID_KEY_SECONDS = 24 * 3600
+_VALID_KEY_ANNOUNCE_SECONDS = 3600  # each instance refreshes a key's marker at most this often
+_MAX_ANNOUNCED_KEYS = 10_000
 # A Redis that hangs must not hold a request for long: this only runs on failure paths, but
 # a flood of them would queue behind it.
 _REDIS_TIMEOUT_SECONDS = 0.5
@@ -38,6 +44,7 @@ _REDIS_RETRY_SECONDS = 5.0
 
 # One round trip: count the failure, start the window on the first one, say how long it lasts.
 _ADD_FAILURE = """
+if KEYS[2] then redis.call('DEL', KEYS[2]) end
 local failures = redis.call('INCR', KEYS[1])
 if failures == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local left_ms = redis.call('PTTL', KEYS[1])
@@ -48,9 +55,11 @@ end
 return {failures, left_ms}
 """
 _READ_FAILURES = """
+local known = 0
+if KEYS[2] then known = redis.call('EXISTS', KEYS[2]) end
 local failures = redis.call('GET', KEYS[1])
-if not failures then return {0, 0} end
-return {tonumber(failures), redis.call('PTTL', KEYS[1])}
+if not failures then return {0, 0, known} end
+return {tonumber(failures), redis.call('PTTL', KEYS[1]), known}
 """
 
 
@@ -124,19 +133,32 @@ class RedisFailureCounts:
         )
         return cls(client, window_seconds=window_seconds)
 
-    async def failures(self, address: str) -> tuple[int, float]:
-        return _counts(await self._read(keys=[_REDIS_KEY_PREFIX + address]))
+    async def failures(self, address: str, *, key_digest: str | None = None) -> tuple[int, float, bool]:
+        """(failures, seconds left, whether ``key_digest`` is a key some instance verified)."""
+        failures, left_ms, known = await self._read(keys=_keys(address, key_digest))
+        return int(failures), max(int(left_ms), 0) / 1000, bool(known)
 
-    async def add(self, address: str) -> tuple[int, float]:
-        return _counts(await self._add(keys=[_REDIS_KEY_PREFIX + address], args=[self._window_ms]))
+    async def add(self, address: str, *, forget_key: str | None = None) -> tuple[int, float]:
+        failures, left_ms = await self._add(keys=_keys(address, forget_key), args=[self._window_ms])
+        return int(failures), max(int(left_ms), 0) / 1000
+
+    async def remember_valid_key(self, key_digest: str) -> None:
+        await self._client.set(_VALID_KEY_PREFIX + key_digest, b"1", ex=_VALID_KEY_SECONDS)
 
     async def close(self) -> None:
         await self._client.aclose()
 
 
-def _counts(reply: Any) -> tuple[int, float]:
-    failures, left_ms = reply
-    return int(failures), max(int(left_ms), 0) / 1000
+def _keys(address: str, key_digest: str | None) -> list[str]:
+    keys = [_REDIS_KEY_PREFIX + address]
+    if key_digest is not None:
+        keys.append(_VALID_KEY_PREFIX + key_digest)
+    return keys
+
+
+def api_key_digest(key_hash: str) -> str:
+    """What Redis holds for a verified key: a hash of the stored hash, never the stored value."""
+    return hashlib.sha256(key_hash.encode()).hexdigest()[:32]
 
 
 class AuthThrottle:
@@ -153,6 +175,7 @@ class AuthThrottle:
         self._local = local
         self._shared = shared
         self._shared_down_until: float | None = None
+        self._announced_at: dict[str, float] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthThrottle:
@@ -167,37 +190,42 @@ class AuthThrottle:
         if self._shared is not None:
             await self._shared.close()
 
-    async def refuse_if_throttled(self, address: str) -> None:
+    async def refuse_if_throttled(self, address: str, *, key_digest: str | None = None) -> None:
         """Before work an invalid credential would cost (a database query): 429 if the address
-        is over the limit. Asks Redis only when this instance does not already know."""
+        is over the limit, unless ``key_digest`` names an API key another instance verified.
+        Asks Redis only when this instance does not already know the answer."""
         if not self.max_failures:
             return
         failures, seconds_left = self._local.failures(address)
-        if failures < self.max_failures and self._shared_usable():
+        known_valid = False
+        if (failures < self.max_failures or key_digest is not None) and self._shared_usable():
             assert self._shared is not None
             try:
-                failures, seconds_left = await self._shared.failures(address)
+                shared_failures, shared_left, known_valid = await self._shared.failures(address, key_digest=key_digest)
             except (RedisError, OSError) as exc:
                 self._shared_failed(exc)
             else:
                 self._shared_answered()
-                if failures >= self.max_failures:
-                    self._local.mirror(address, failures, seconds_left)
-        if failures >= self.max_failures:
+                if shared_failures > failures:
+                    failures, seconds_left = shared_failures, shared_left
+                    if failures >= self.max_failures:
+                        self._local.mirror(address, failures, seconds_left)
+        if failures >= self.max_failures and not known_valid:
             raise self._too_many(seconds_left)
 
-    async def record_failure(self, address: str) -> None:
+    async def record_failure(self, address: str, *, forget_key: str | None = None) -> None:
         """Count a failed authentication; 429 (instead of the caller's 401) once the address is
-        past the limit. An address already known to be throttled costs no Redis round trip."""
+        past the limit. An address already known to be throttled costs no Redis round trip.
+        ``forget_key``: the digest of an API key the database no longer knows."""
         if not self.max_failures:
             return
         failures, seconds_left = self._local.failures(address)
-        if failures >= self.max_failures:
+        if failures >= self.max_failures and forget_key is None:
             raise self._too_many(seconds_left)
         if self._shared_usable():
             assert self._shared is not None
             try:
-                failures, seconds_left = await self._shared.add(address)
+                failures, seconds_left = await self._shared.add(address, forget_key=forget_key)
             except (RedisError, OSError) as exc:
                 self._shared_failed(exc)
                 failures, seconds_left = self._local.add(address)
@@ -209,6 +237,25 @@ class AuthThrottle:
             failures, seconds_left = self._local.add(address)
         if failures > self.max_failures:
             raise self._too_many(seconds_left)
+
+    async def remember_valid_key(self, key_digest: str) -> None:
+        """Tell the other instances this API key is valid (at most hourly per key): they then let
+        it through a throttled address without having verified it themselves. Called only after
+        a database verification, never on the cached hot path."""
+        if self._shared is None or not self.max_failures or not self._shared_usable():
+            return
+        now = time.monotonic()
+        announced = self._announced_at.get(key_digest)
+        if announced is not None and now - announced < _VALID_KEY_ANNOUNCE_SECONDS:
+            return
+        if len(self._announced_at) >= _MAX_ANNOUNCED_KEYS:
+            self._announced_at.clear()
+        try:
+            await self._shared.remember_valid_key(key_digest)
+        except (RedisError, OSError) as exc:
+            self._shared_failed(exc)
+        else:
+            self._announced_at[key_digest] = now
 
     def _too_many(self, seconds_left: float) -> TooManyRequests:
         retry_after = max(1, math.ceil(seconds_left))

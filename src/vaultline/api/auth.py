@@ -12,9 +12,10 @@ and counted, and why a valid credential is never refused:
 - A key this instance has verified before (its cache entry is stale) is re-verified against the
   database even from a throttled address: only holders of real keys get there.
 - A key this instance has never verified costs a database query, so a throttled address is
-  refused (429) before it. A valid key used for the first time on this instance, from an address
-  that is throttled at that moment, therefore waits out the window (at most
-  ``auth_throttle_window_seconds``, told in ``Retry-After``); the SDKs retry after it.
+  refused (429) before it, unless (with Redis) another instance verified that key lately: each
+  instance that verifies a key against the database marks a digest of it in Redis (at most
+  hourly). Without Redis, a valid key used for the first time since this instance started, from
+  an address throttled at that moment, waits out the window (``Retry-After``; SDKs retry).
 - Session tokens: a token that fails its signature check costs no query and is counted; the key
   ring reload an unknown ``kid`` triggers is refused first when throttled. A genuinely signed
   token always goes on (an expired one is not counted: browsers read its 401 to reopen the vault).
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from vaultline.auth_throttle import AuthThrottle
+from vaultline.auth_throttle import AuthThrottle, api_key_digest
 from vaultline.client_address import client_address
 from vaultline.clock import now_ms
 from vaultline.consumer_logs.subject import note_caller, note_consumer
@@ -94,7 +95,7 @@ async def authenticate_application(request: Request) -> Application:
     if not cached.key.is_active(now_ms()):
         await throttle_of(request).record_failure(client_address(request))
         raise Unauthorized("This API key has been rotated out", detail="Use the application's current API key.")
-    claimed_app = request.headers.get(APP_ID_HEADER)
+    claimed_app = id_header(request, APP_ID_HEADER)
     if claimed_app is not None and claimed_app.strip() and claimed_app.strip() != cached.application.id:
         raise Unauthorized(
             "The API key does not belong to this application",
@@ -106,13 +107,17 @@ async def authenticate_application(request: Request) -> Application:
 
 async def _verify_key_throttled(request: Request, runtime: Runtime, cache: ApiKeyCache, key_hash: str) -> _CachedKey:
     throttle = throttle_of(request)
+    digest = api_key_digest(key_hash)
     if not cache.knows(key_hash):  # see the module docstring: a known key is let through
-        await throttle.refuse_if_throttled(client_address(request))
+        await throttle.refuse_if_throttled(client_address(request), key_digest=digest)
     try:
-        return await cache.lookup(runtime, key_hash)
+        cached = await cache.lookup(runtime, key_hash)
     except Unauthorized:
-        await throttle.record_failure(client_address(request))
+        await throttle.record_failure(client_address(request), forget_key=digest)
         raise
+    if cached.key.is_active(now_ms()):
+        await throttle.remember_valid_key(digest)
+    return cached
 
 
 class ApiKeyCache:
@@ -163,8 +168,24 @@ async def _load_key(runtime: Runtime, key_hash: str) -> _CachedKey:
     return _CachedKey(time.monotonic(), key, application)
 
 
+def id_header(request: Request, name: str) -> str | None:
+    """An id header's value, which must be ASCII. Header bytes carry no character encoding and
+    are read as latin-1, so a UTF-8 ``été`` would silently name another consumer than the
+    ``été`` of a JSON body: refused instead of guessed."""
+    value = request.headers.get(name)
+    if value is not None and not value.isascii():
+        raise BadRequest(
+            f"The {name} header must contain ASCII characters only",
+            detail=(
+                f"HTTP headers carry no character encoding, so ids sent in {name} are limited to ASCII. "
+                "Use ASCII ids for consumers your backend names in this header."
+            ),
+        )
+    return value
+
+
 def consumer_id_from(request: Request) -> str:
-    raw = request.headers.get(CONSUMER_ID_HEADER)
+    raw = id_header(request, CONSUMER_ID_HEADER)
     if raw is None or raw.strip().lower() in _PLACEHOLDERS:
         raise BadRequest(
             f"Missing {CONSUMER_ID_HEADER} header",
@@ -192,7 +213,7 @@ async def authenticate_session(request: Request) -> VerifiedSession:
         raise Unauthorized("Missing session token", detail="Send 'Authorization: Bearer <session token>'.")
     session = await verify_session_throttled(request, token)
     for header, expected in ((APP_ID_HEADER, session.application_id), (CONSUMER_ID_HEADER, session.consumer_id)):
-        claimed = request.headers.get(header)
+        claimed = id_header(request, header)
         if claimed is not None and claimed.strip() != expected:
             raise Unauthorized(f"The {header} header does not match the session token")
     note_caller(request, application_id=session.application_id, caller="session")
