@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from fastapi import FastAPI
 
@@ -22,6 +24,7 @@ from vaultline.api import auth
 from vaultline.app import create_app
 from vaultline.auth_throttle import LocalFailureCounts
 from vaultline.config import Settings
+from vaultline.tokens.session_tokens import mint_session_token
 
 LIMIT = 3
 WRONG_KEY = "Bearer vl_live_" + "x" * 43
@@ -187,6 +190,23 @@ async def test_forged_session_tokens_are_throttled_and_a_valid_one_still_works(s
         for _ in range(3):
             assert_throttled(await http.get("/vault/connections", headers=forged))
         assert (await http.get("/vault/connections", headers=session_headers(tenant, token))).status_code == 200
+
+
+async def test_expired_session_tokens_stay_401_and_are_not_counted(settings: Settings) -> None:
+    """Browser clients read ``status_code == 401`` to reopen an expired vault: a genuinely signed
+    expired token is not a guess, costs no query, and must never turn into a 429."""
+    async with running(throttled(settings)) as app, client_from(app, "203.0.113.16") as http:
+        tenant = await create_tenant(app, name="Expired tabs")
+        claims = jwt.decode(await session_token(http, tenant), options={"verify_signature": False})
+        past = int(time.time()) - 3600
+        expired, _ = mint_session_token(
+            app.state.runtime.keyring, {**claims, "iat": past, "nbf": past, "exp": past + 60}
+        )
+        for _ in range(LIMIT + 3):
+            response = await http.get("/vault/connections", headers=session_headers(tenant, expired))
+            assert response.status_code == 401 and response.json()["message"] == "This session has expired"
+        forged = session_headers(tenant, tampered(expired))
+        assert (await http.get("/vault/connections", headers=forged)).status_code == 401  # the first failure
 
 
 async def test_unknown_signing_keys_do_not_reload_the_key_ring_once_throttled(
