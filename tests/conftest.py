@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +26,7 @@ from vaultline.app import create_app
 from vaultline.config import Settings
 from vaultline.db.engine import create_engine, migrate
 
+TEST_REDIS_URL = os.environ.get("VAULTLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 TEST_MASTER_KEY = "uQ0Yp1fH1iS6yMb9oE0d9k6x1z4b7c2e5a8d3f6g9h0"
 PUBLIC_URL = "http://vault.test"
 
@@ -46,6 +48,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _migrate_and_dispose(engine: AsyncEngine) -> None:
     await migrate(engine)
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server tests share state through (mark such tests ``redis``). Tests must use keys
+    no other run uses: other test runs may share this server."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {TEST_REDIS_URL}, and CI=true requires the Redis runs")
+        pytest.skip(f"Redis not reachable at {TEST_REDIS_URL} (set CI=true to make this a failure)")
+    finally:
+        client.close()
+    return TEST_REDIS_URL
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

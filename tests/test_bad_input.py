@@ -55,7 +55,6 @@ async def test_unknown_route_is_404_json(client: httpx.AsyncClient, tenant: Tena
         ("POST", "/vault/nope"),
         ("GET", "/vault"),
         ("DELETE", "/vault/sessions/a/b"),
-        ("GET", "/%00"),
         ("GET", "/" + "a" * 10_000),
     ]:
         body = expect_error(await client.request(method, path, headers=tenant.headers()), 404)
@@ -305,7 +304,8 @@ async def test_odd_path_params_are_404(client: httpx.AsyncClient, tenant: Tenant
         for odd_id in ODD_IDS:
             body = {"metadata": {}} if method == "PATCH" else None
             response = await client.request(method, template.format(odd_id), headers=tenant.headers(), json=body)
-            expect_error(response, 404, odd_id[:40])
+            # A NUL anywhere in the URL is refused before routing (nul_guard.py); other odd ids are misses.
+            expect_error(response, 400 if "%00" in odd_id else 404, odd_id[:40])
 
 
 async def test_another_applications_session_is_404(client: httpx.AsyncClient, tenant: Tenant, app: FastAPI) -> None:

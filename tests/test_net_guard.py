@@ -39,6 +39,36 @@ async def test_only_plain_http_and_https_urls_are_accepted(url: str) -> None:
         await check_public_url(url, allow_private=True)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 wrapping 127.0.0.1
+        "2002:c0a8:101::1",  # 6to4 wrapping 192.168.1.1
+        "2002:a9fe:a9fe::",  # 6to4 wrapping the cloud metadata address
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "2001::1",
+        "64:ff9b::7f00:1",  # NAT64 wrapping 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 wrapping 10.0.0.1
+        "::ffff:10.0.0.1",  # IPv4-mapped
+        "::127.0.0.1",  # IPv4-compatible
+        "::8.8.8.8",  # IPv4-compatible is deprecated even around a public address
+        "192.0.0.8",  # IETF protocol assignments, 192.0.0.0/24
+        "192.0.0.9",
+        "192.0.0.170",
+    ],
+)
+async def test_transition_addresses_wrapping_internal_hosts_and_ietf_assignments_are_refused(address: str) -> None:
+    url = f"http://[{address}]/hook" if ":" in address else f"http://{address}/hook"
+    with pytest.raises(UnsafeUrl, match="VAULTLINE_ALLOW_PRIVATE_WEBHOOKS"):
+        await check_public_url(url, allow_private=False)
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d70e::1", "64:ff9b::5db8:d70e", "::ffff:93.184.215.14"])
+async def test_transition_addresses_of_a_public_host_pass(address: str) -> None:
+    """6to4, NAT64 (an IPv6-only network's DNS64 answers) and IPv4-mapped forms of 93.184.215.14."""
+    await check_public_url(f"https://[{address}]/hooks", allow_private=False)
+
+
 async def test_a_public_address_passes() -> None:
     await check_public_url("https://93.184.215.14/hooks", allow_private=False)
     await check_public_url("https://[2606:4700::6810:84e5]/hooks", allow_private=False)

@@ -18,6 +18,8 @@ from vaultline import __version__
 from vaultline.api import connections, consumers, error_docs, logs, reference_docs, sessions, well_known
 from vaultline.api.auth import ApiKeyCache
 from vaultline.api.openapi_docs import install_openapi
+from vaultline.auth_throttle import AuthThrottle
+from vaultline.client_address import install_trusted_proxies
 from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
@@ -25,6 +27,7 @@ from vaultline.errors import BadRequest, VaultError, error_for_status
 from vaultline.hosted import install_hosted_vault, oauth_pages
 from vaultline.hosted.error_pages import is_hosted_path, render_error_page
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
+from vaultline.nul_guard import NulGuardMiddleware
 from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
 
@@ -45,9 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await Runtime.open(settings)
         app.state.runtime = runtime
         app.state.api_key_cache = ApiKeyCache()
+        app.state.auth_throttle = AuthThrottle.from_settings(settings)
         try:
             yield
         finally:
+            await app.state.auth_throttle.close()
             await runtime.close()
 
     app = FastAPI(
@@ -77,11 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_hosted_vault(app)
     install_openapi(app)
     _install_error_handlers(app, settings.public_url)
+    app.add_middleware(NulGuardMiddleware)  # inside CORS: a browser can read the 400
     app.add_middleware(SessionCorsMiddleware, public_url=settings.public_url)
     app.add_middleware(BodyLimitMiddleware)
     if settings.consumer_logs:  # inside the access log, outside everything that can refuse a call
         app.add_middleware(ConsumerLogMiddleware)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.access_log)
+    install_trusted_proxies(app, settings.trusted_proxies)
     return app
 
 

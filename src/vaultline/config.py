@@ -6,11 +6,12 @@ reading the environment itself.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The longest session a caller may ask for. Signing keys live at least this long after
 # they stop signing, so every token they signed can still be verified.
@@ -57,6 +58,18 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # How often an instance looks for due events another instance (or the CLI) enqueued.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # Failed authentications (unknown API keys, invalid session tokens) per client address: after
+    # this many within the window, further invalid attempts from that address get 429 before any
+    # database query, until the window ends. Valid credentials keep working. 0 turns it off.
+    auth_throttle_failures: int = Field(default=20, ge=0)
+    auth_throttle_window_seconds: int = Field(default=60, ge=1, le=86_400)
+    # Bounds the memory the per-instance counters take (~200 bytes per address).
+    auth_throttle_max_addresses: int = Field(default=100_000, ge=100)
+    # Shares the throttle's counters between instances; unset means each instance counts alone.
+    redis_url: SecretStr | None = None
+    # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For / X-Forwarded-Proto
+    # are believed. Empty: the client address is the connecting peer, whatever it claims.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("public_url")
     @classmethod
@@ -64,6 +77,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("VAULTLINE_PUBLIC_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_trusted_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        networks = []
+        for entry in value:
+            try:
+                networks.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError:
+                raise ValueError(
+                    f"VAULTLINE_TRUSTED_PROXIES: {entry!r} is not an IP address or network such as 10.0.0.0/8"
+                ) from None
+        return tuple(networks)
 
     @property
     def backend(self) -> Literal["sqlite", "postgresql"]:

@@ -110,6 +110,15 @@ class Unprocessable(VaultError):
     default_message = "Unprocessable request"
 
 
+class TooManyRequests(VaultError):
+    """Too many failed authentications from this client address: wait ``Retry-After`` seconds.
+    A valid API key or session token is still accepted meanwhile."""
+
+    status_code = 429
+    type_name = "TooManyRequestsError"
+    default_message = "Too many failed authentication attempts"
+
+
 class ServiceUnavailable(VaultError):
     """A dependency (the database) did not answer; retry after ``Retry-After`` seconds."""
 
@@ -150,6 +159,7 @@ DOCUMENTED_ERRORS: tuple[type[VaultError], ...] = (
     PayloadTooLarge,
     UnsupportedMediaType,
     Unprocessable,
+    TooManyRequests,
     ServiceUnavailable,
     VaultError,
 )

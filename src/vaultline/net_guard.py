@@ -16,9 +16,22 @@ class UnsafeUrl(ValueError):
     """The URL is malformed, not http(s), or reaches a non-public address."""
 
 
+# Ranges Python's ``is_global`` lets through (depending on its version) that reach no public host.
+_IETF_PROTOCOL_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")  # 192.0.0.8 and friends, RFC 6890
+_TEREDO = ipaddress.IPv6Network("2001::/32")  # a tunnel whose far end is hidden in the address
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated; ::127.0.0.1 is loopback on some stacks
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 host
+
+
 def is_public_address(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public_address(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return is_public_address(embedded)
+        if address in _TEREDO or address in _IPV4_COMPATIBLE:
+            return False
+    elif address in _IETF_PROTOCOL_ASSIGNMENTS:
+        return False
     return not (
         address.is_private
         or address.is_loopback
@@ -28,6 +41,18 @@ def is_public_address(address: IPAddress) -> bool:
         or address.is_unspecified
         or not address.is_global
     )
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 host an IPv6 transition address reaches (IPv4-mapped, 6to4, NAT64): judged as
+    that host, so ``2002:7f00:1::`` is loopback and a NAT64 address of a public host is public."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
 
 
 def parse_http_url(url: str) -> tuple[str, int]:

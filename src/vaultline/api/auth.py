@@ -4,6 +4,21 @@ The key arrives in ``Authorization`` as ``Bearer <key>`` or bare (older generate
 it bare). Verified keys are kept in memory for ``api_key_cache_seconds`` so the hot path
 costs one HMAC, not a query; a rotated-out key therefore stops working on every instance
 within that many seconds of its expiry.
+
+Failed authentications are throttled per client address (auth_throttle.py). What is checked
+and counted, and why a valid credential is never refused:
+- A key found fresh in the verified-key cache is accepted without looking at the throttle: the
+  hot path costs no Redis round trip, and a valid key keeps working from a throttled address.
+- A key this instance has verified before (its cache entry is stale) is re-verified against the
+  database even from a throttled address: only holders of real keys get there.
+- A key this instance has never verified costs a database query, so a throttled address is
+  refused (429) before it, unless (with Redis) another instance verified that key lately: each
+  instance that verifies a key against the database marks a digest of it in Redis (at most
+  hourly). Without Redis, a valid key used for the first time since this instance started, from
+  an address throttled at that moment, waits out the window (``Retry-After``; SDKs retry).
+- Session tokens: a token that fails its signature check costs no query and is counted; the key
+  ring reload an unknown ``kid`` triggers is refused first when throttled. A genuinely signed
+  token always goes on (an expired one is not counted: browsers read its 401 to reopen the vault).
 """
 
 from __future__ import annotations
@@ -15,12 +30,15 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from vaultline.auth_throttle import api_key_digest, throttle_of
+from vaultline.client_address import client_address
 from vaultline.clock import now_ms
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.consumer_logs.subject import note_caller, note_consumer
 from vaultline.errors import BadRequest, Unauthorized
 from vaultline.runtime import Runtime, runtime_of
-from vaultline.sessions.verification import VerifiedSession, verify_session
+from vaultline.sessions.throttled import verify_session_throttled
+from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.api_keys import ApiKeyRecord, find_api_key, hash_api_key
 from vaultline.store.applications import Application, get_application
 
@@ -58,10 +76,11 @@ async def authenticate_application(request: Request) -> Application:
     api_key = api_key_from(request.headers.get("authorization"))
     key_hash = hash_api_key(runtime.api_key_hash_key, api_key)
     cache: ApiKeyCache = request.app.state.api_key_cache
-    cached = await cache.lookup(runtime, key_hash)
+    cached = cache.fresh(runtime, key_hash) or await _verify_key_throttled(request, runtime, cache, key_hash)
     if not cached.key.is_active(now_ms()):
+        await throttle_of(request).record_failure(client_address(request))
         raise Unauthorized("This API key has been rotated out", detail="Use the application's current API key.")
-    claimed_app = request.headers.get(APP_ID_HEADER)
+    claimed_app = id_header(request, APP_ID_HEADER)
     if claimed_app is not None and claimed_app.strip() and claimed_app.strip() != cached.application.id:
         raise Unauthorized(
             "The API key does not belong to this application",
@@ -69,6 +88,21 @@ async def authenticate_application(request: Request) -> Application:
         )
     note_caller(request, application_id=cached.application.id, caller="api_key")
     return cached.application
+
+
+async def _verify_key_throttled(request: Request, runtime: Runtime, cache: ApiKeyCache, key_hash: str) -> _CachedKey:
+    throttle = throttle_of(request)
+    digest = api_key_digest(key_hash)
+    if not cache.knows(key_hash):  # see the module docstring: a known key is let through
+        await throttle.refuse_if_throttled(client_address(request), key_digest=digest)
+    try:
+        cached = await cache.lookup(runtime, key_hash)
+    except Unauthorized:
+        await throttle.record_failure(client_address(request), forget_key=digest)
+        raise
+    if cached.key.is_active(now_ms()):
+        await throttle.remember_valid_key(digest)
+    return cached
 
 
 class ApiKeyCache:
@@ -80,16 +114,30 @@ class ApiKeyCache:
         self._entries: dict[str, _CachedKey] = {}
         self._loading: dict[str, asyncio.Future[_CachedKey]] = {}
 
-    async def lookup(self, runtime: Runtime, key_hash: str) -> _CachedKey:
+    def fresh(self, runtime: Runtime, key_hash: str) -> _CachedKey | None:
         cached = self._entries.get(key_hash)
         if cached is not None and time.monotonic() - cached.checked_at <= runtime.settings.api_key_cache_seconds:
+            return cached
+        return None
+
+    def knows(self, key_hash: str) -> bool:
+        """Verified by this instance before (fresh or not), and not found invalid since."""
+        return key_hash in self._entries
+
+    async def lookup(self, runtime: Runtime, key_hash: str) -> _CachedKey:
+        cached = self.fresh(runtime, key_hash)
+        if cached is not None:
             return cached
         pending = self._loading.get(key_hash)
         if pending is None:
             pending = asyncio.ensure_future(_load_key(runtime, key_hash))
             self._loading[key_hash] = pending
             pending.add_done_callback(lambda _: self._loading.pop(key_hash, None))
-        cached = await asyncio.shield(pending)  # one waiter cancelled must not cancel the others
+        try:
+            cached = await asyncio.shield(pending)  # one waiter cancelled must not cancel the others
+        except Unauthorized:
+            self._entries.pop(key_hash, None)  # a deleted key is no longer "known" to the throttle
+            raise
         if len(self._entries) >= _MAX_CACHED_KEYS:
             self._entries.clear()
         self._entries[key_hash] = cached
@@ -105,8 +153,24 @@ async def _load_key(runtime: Runtime, key_hash: str) -> _CachedKey:
     return _CachedKey(time.monotonic(), key, application)
 
 
+def id_header(request: Request, name: str) -> str | None:
+    """An id header's value, which must be ASCII. Header bytes carry no character encoding and
+    are read as latin-1, so a UTF-8 ``été`` would silently name another consumer than the
+    ``été`` of a JSON body: refused instead of guessed."""
+    value = request.headers.get(name)
+    if value is not None and not value.isascii():
+        raise BadRequest(
+            f"The {name} header must contain ASCII characters only",
+            detail=(
+                f"HTTP headers carry no character encoding, so ids sent in {name} are limited to ASCII. "
+                "Use ASCII ids for consumers your backend names in this header."
+            ),
+        )
+    return value
+
+
 def consumer_id_from(request: Request) -> str:
-    raw = request.headers.get(CONSUMER_ID_HEADER)
+    raw = id_header(request, CONSUMER_ID_HEADER)
     if raw is None or raw.strip().lower() in _PLACEHOLDERS:
         raise BadRequest(
             f"Missing {CONSUMER_ID_HEADER} header",
@@ -132,9 +196,11 @@ async def authenticate_session(request: Request) -> VerifiedSession:
     token = token.strip()
     if scheme.lower() != "bearer" or token.lower() in _PLACEHOLDERS:
         raise Unauthorized("Missing session token", detail="Send 'Authorization: Bearer <session token>'.")
-    session = await verify_session(runtime_of(request), token)
+    session = await verify_session_throttled(
+        runtime_of(request), throttle_of(request), token, address=client_address(request)
+    )
     for header, expected in ((APP_ID_HEADER, session.application_id), (CONSUMER_ID_HEADER, session.consumer_id)):
-        claimed = request.headers.get(header)
+        claimed = id_header(request, header)
         if claimed is not None and claimed.strip() != expected:
             raise Unauthorized(f"The {header} header does not match the session token")
     note_caller(request, application_id=session.application_id, caller="session")

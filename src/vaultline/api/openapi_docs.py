@@ -34,6 +34,7 @@ _ERROR_DESCRIPTIONS = {
     413: "Body larger than 64 KB",
     415: "Body is not JSON",
     422: "Well-formed but unacceptable (e.g. redirect_uri outside the allowlist)",
+    429: "Too many failed authentications from this address; retry after Retry-After seconds",
 }
 
 
@@ -69,6 +70,7 @@ def install_openapi(app: FastAPI) -> None:
             for operation in operations.values():
                 _hoist_local_defs(operation.get("requestBody"), schemas)
                 _document_validation_errors_as_400(operation)
+                _document_throttling_where_authenticated(operation)
             if path.startswith("/vault/"):
                 for operation in operations.values():
                     operation.setdefault("security", [{"apiKey": []}])
@@ -90,6 +92,18 @@ def _document_validation_errors_as_400(operation: dict[str, Any]) -> None:
         del responses["422"]
         if any(parameter.get("in") != "path" for parameter in operation.get("parameters", [])):
             responses.setdefault("400", documented_errors(400)[400])
+
+
+def _document_throttling_where_authenticated(operation: dict[str, Any]) -> None:
+    """Every operation that can answer 401 can also answer 429: failed authentications are
+    throttled per client address (see auth_throttle.py)."""
+    responses = operation.get("responses", {})
+    if "401" in responses or 401 in responses:
+        throttled = documented_errors(429)[429]
+        throttled["headers"] = {
+            "Retry-After": {"description": "Seconds until this address may try again", "schema": {"type": "integer"}}
+        }
+        responses.setdefault("429", throttled)
 
 
 def _hoist_local_defs(request_body: dict[str, Any] | None, schemas: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ MAX_LIMIT = 200
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def encode_cursor(position: str) -> str:
@@ -31,9 +32,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None or cursor == "":
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        position = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise invalid_cursor() from None
+    if _CONTROL_CHARS.search(position):  # a forged cursor's NUL would reach PostgreSQL as an error
+        raise invalid_cursor()
+    return position
 
 
 def invalid_cursor() -> BadRequest:

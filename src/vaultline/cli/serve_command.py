@@ -25,7 +25,7 @@ from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
 from vaultline.demo import Demo, ensure_demo, mint_demo_session
 from vaultline.runtime import Runtime
-from vaultline.session_minting import MintedSession
+from vaultline.sessions.minting import MintedSession
 
 
 def app_factory() -> FastAPI:
@@ -84,7 +84,7 @@ def _serve_on(sockets: list[socket.socket], workers: int) -> int:
         factory=True,
         workers=workers,
         access_log=False,  # ours redacts tokens from paths
-        proxy_headers=True,
+        proxy_headers=False,  # the app honours VAULTLINE_TRUSTED_PROXIES only (client_address.py)
         server_header=False,
     )
     if config.workers > 1:

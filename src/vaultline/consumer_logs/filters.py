@@ -44,6 +44,8 @@ def parse_logs_filter(query: QueryParams) -> LogsFilter:
         if match is None:
             continue
         key = match.group(1)
+        if "\x00" in value:  # PostgreSQL refuses NUL in a text parameter with an error, not a miss
+            raise BadRequest(f"filter[{key}] must not contain a NUL character (%00)")
         if key not in FILTER_KEYS:
             unknown.append(key)
         values.setdefault(key, []).extend(part.strip() for part in value.split(",") if part.strip())

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from vaultline.auth_throttle import throttle_of
+from vaultline.client_address import client_address
 from vaultline.errors import Forbidden, NotFound
 from vaultline.hosted.security import (
     COOKIE_GRACE_SECONDS,
@@ -22,7 +24,8 @@ from vaultline.hosted.security import (
 )
 from vaultline.hosted.vault_session import ErrorContext, HostedView, embed_origin_for, error_context_for
 from vaultline.runtime import Runtime, runtime_of
-from vaultline.sessions.verification import VerifiedSession, verify_session
+from vaultline.sessions.throttled import verify_session_throttled
+from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.applications import get_application
 from vaultline.tokens.session_tokens import SessionTokenError
 
@@ -64,7 +67,7 @@ async def open_session(
     runtime = runtime_of(request)
     wants_embed = embedded in ("1", "true")
     try:
-        session = await verify_session(runtime, token)
+        session = await verify_session_throttled(runtime, throttle_of(request), token, address=client_address(request))
     except SessionTokenError:
         request.state.hosted_error = await error_context_for(
             runtime, token, embed_origin=origin if wants_embed else None

@@ -32,6 +32,11 @@ class VerifiedSession:
 
 async def verify_session(runtime: SessionServices, token: str) -> VerifiedSession:
     claims = await verify_session_token_refreshing(runtime.keyring, token, issuer=runtime.settings.public_url)
+    return await session_for_claims(runtime, claims)
+
+
+async def session_for_claims(runtime: SessionServices, claims: dict[str, Any]) -> VerifiedSession:
+    """The session record behind verified claims; a revoked or unknown session is refused."""
     async with runtime.engine.connect() as connection:
         record = await get_session(connection, session_id=str(claims["jti"]))
     if (
