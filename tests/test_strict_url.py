@@ -18,7 +18,11 @@ from tests.support.hosted import SAME_ORIGIN
 from tests.support.live_server import create_app_via_cli, env_for, run_cli
 from tests.support.tenants import Tenant, create_tenant
 from tests.support.urls import ALLOWED_ORIGIN, AMBIGUOUS_FORMS, ATTACK, BROWSER_EQUIVALENT_FORMS
+from vaultline.api.fields import UnifiedApiId
+from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.config import Settings
+from vaultline.connection_settings import merge_settings
+from vaultline.errors import BadRequest
 from vaultline.net_guard import UnsafeUrl, check_public_url
 from vaultline.runtime import Runtime
 from vaultline.strict_url import AmbiguousUrl, NotHttpUrl, parse_strict_url
@@ -190,3 +194,27 @@ def test_apps_webhook_refuses_a_backslash_url(settings: Settings) -> None:
     app_id = create_app_via_cli(env, "Hooks")["application_id"]
     refused = run_cli(env, "apps", "webhook", app_id, "--url", "http://evil.example\\@127.0.0.1:9/hook", check=False)
     assert refused.returncode == 1 and "backslash" in refused.stderr, refused.stderr
+
+
+def test_url_setting_with_a_backslash_is_refused() -> None:
+    definition = IntegrationDefinition(
+        service_id="self-hosted-crm",
+        name="Self-hosted CRM",
+        unified_api=UnifiedApiId.CRM,
+        auth_type="apiKey",
+        form_fields=(
+            FormField(id="api_key", label="API key", type="password", sensitive=True),
+            FormField(id="instance_url", label="Instance URL", type="url"),
+        ),
+    )
+    with pytest.raises(BadRequest, match=r"settings\.instance_url must not contain a backslash"):
+        merge_settings(definition, {}, {"instance_url": ATTACK})
+    assert merge_settings(definition, {}, {"instance_url": "HTTPS://crm.example:443/"}) == {
+        "instance_url": "HTTPS://crm.example:443/"
+    }
+
+
+def test_public_url_with_a_backslash_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="VAULTLINE_PUBLIC_URL must not contain a backslash"):
+        Settings(public_url="https://evil.com\\@vault.mysaas.com")
+    assert Settings(public_url="https://vault.mysaas.com/").public_url == "https://vault.mysaas.com"
