@@ -182,7 +182,7 @@ async def test_nul_in_json_strings(client: httpx.AsyncClient, tenant: Tenant) ->
     for path, body, status in [
         ("/vault/sessions", {"redirect_uri": "https://mysaas.example/\x00"}, 422),
         ("/vault/sessions", {"theme": {"vault_name": "Acme\x00"}}, 400),
-        ("/vault/sessions", {"theme": {"logo": "https://cdn.example/\x00.png"}}, 400),
+        ("/vault/sessions", {"theme": {"logo": "https://cdn.example/\x00.png"}}, 422),  # as redirect_uri
         ("/vault/sessions", {"consumer_metadata": {"email": "a\x00@b.example"}}, 400),
         ("/vault/sessions", {"settings": {"session_length": "1h\x00"}}, 400),
         ("/vault/sessions", {"settings": {"unified_apis": ["crm\x00"]}}, 400),

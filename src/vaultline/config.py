@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vaultline.strict_url import InvalidUrl, parse_strict_url
+
 # The longest session a caller may ask for. Signing keys live at least this long after
 # they stop signing, so every token they signed can still be verified.
 MAX_SESSION_SECONDS = 7 * 24 * 3600
@@ -76,6 +78,10 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("VAULTLINE_PUBLIC_URL must start with http:// or https://")
+        try:
+            parse_strict_url(value)
+        except InvalidUrl as exc:  # its origin is compared with browsers' Origin headers
+            raise ValueError(f"VAULTLINE_PUBLIC_URL {exc}") from None
         return value.rstrip("/")
 
     @field_validator("trusted_proxies", mode="before")

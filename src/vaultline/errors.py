@@ -103,7 +103,8 @@ class UnsupportedMediaType(VaultError):
 
 
 class Unprocessable(VaultError):
-    """Well-formed but unacceptable: a ``redirect_uri`` outside the allowlist, a session longer than a week."""
+    """Well-formed but unacceptable: a ``redirect_uri`` outside the allowlist, a URL browsers could read as
+    another host than the server (a backslash, user info, whitespace…), a session longer than a week."""
 
     status_code = 422
     type_name = "InvalidStateError"

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from vaultline.strict_url import AmbiguousUrl, NotHttpUrl, is_http_url, parse_strict_url
 
 _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -52,9 +53,20 @@ def _check_hex_color(value: str) -> str:
     return value
 
 
+# The pydantic error type of a URL browsers may read as another host; the body reader answers
+# it with a 422 naming the field (api/body.py), like a refused redirect_uri.
+AMBIGUOUS_URL_ERROR = "ambiguous_url"
+
+
 def _check_http_url(value: str) -> str:
-    if _CONTROL_CHARS.search(value) or not is_http_url(value):
-        raise ValueError("must be an absolute http(s) URL")
+    if is_http_url(value):
+        return value
+    try:
+        parse_strict_url(value)
+    except NotHttpUrl:
+        raise ValueError("must be an absolute http(s) URL") from None
+    except AmbiguousUrl as exc:
+        raise PydanticCustomError(AMBIGUOUS_URL_ERROR, str(exc)) from None
     return value
 
 
@@ -62,18 +74,6 @@ def _check_plain_text(value: str) -> str:
     if _CONTROL_CHARS.search(value):
         raise ValueError("must not contain control characters")
     return value
-
-
-@lru_cache(maxsize=4096)  # the same few theme/redirect URLs arrive on every session request
-def is_http_url(value: str) -> bool:
-    if _CONTROL_CHARS.search(value):  # a NUL would also be refused by PostgreSQL, as a 5xx
-        return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises on an invalid port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 HexColor = Annotated[str, Field(max_length=9), AfterValidator(_check_hex_color)]

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+
+from vaultline.strict_url import DEFAULT_PORTS, InvalidUrl, parse_strict_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -56,19 +57,13 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | No
 
 
 def parse_http_url(url: str) -> tuple[str, int]:
-    """The host and port of an absolute http(s) URL; ``UnsafeUrl`` otherwise."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeUrl(f"{url!r} is not an http:// or https:// URL")
-    if not parts.hostname:
-        raise UnsafeUrl(f"{url!r} has no host")
-    if parts.username or parts.password:
-        raise UnsafeUrl(f"{url!r} carries credentials; put them in the receiver's configuration instead")
+    """The host and port of an absolute http(s) URL; ``UnsafeUrl`` otherwise. The URL must be
+    one every parser reads alike (strict_url): the address checked is the one connected to."""
     try:
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeUrl(f"{url!r} has an invalid port") from exc
-    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+        parsed = parse_strict_url(url)
+    except InvalidUrl as exc:
+        raise UnsafeUrl(f"{url!r} {exc}") from None
+    return parsed.host, parsed.port or DEFAULT_PORTS[parsed.scheme]
 
 
 async def resolve_addresses(host: str, port: int) -> list[IPAddress]:

@@ -7,7 +7,8 @@ from typing import Any, Literal, TypeVar, overload
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from vaultline.errors import BadRequest, UnsupportedMediaType
+from vaultline.errors import BadRequest, Unprocessable, UnsupportedMediaType, VaultError
+from vaultline.fields import AMBIGUOUS_URL_ERROR
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,18 +43,24 @@ async def read_json_body(request: Request, model: type[M], *, required: bool) ->
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        raise bad_request_from(exc) from None
+        raise error_from(exc) from None
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "body"
 
 
-def bad_request_from(exc: ValidationError) -> BadRequest:
+def error_from(exc: ValidationError) -> VaultError:
+    """A 400 listing every problem, or a 422 when the only problems are URLs refused because
+    browsers may read them as another host (the status of a refused ``redirect_uri``)."""
     problems: list[dict[str, Any]] = []
+    all_ambiguous_urls = True
     for error in exc.errors(include_url=False, include_input=False):
         where = _location(error["loc"])
-        if error["type"] == "extra_forbidden":
+        all_ambiguous_urls = all_ambiguous_urls and error["type"] == AMBIGUOUS_URL_ERROR
+        if error["type"] == AMBIGUOUS_URL_ERROR:
+            text = f"{where} {error['msg']}"
+        elif error["type"] == "extra_forbidden":
             text = f"Unknown key '{where}'"
         elif error["type"] == "json_invalid":
             text = f"Malformed JSON: {error.get('ctx', {}).get('error', 'could not parse the body')}"
@@ -63,7 +70,7 @@ def bad_request_from(exc: ValidationError) -> BadRequest:
             message = str(error["msg"]).removeprefix("Value error, ")
             text = f"{where}: {message}"
         problems.append({"location": where, "message": text})
-    summary = (
-        problems[0]["message"] if len(problems) == 1 else f"{problems[0]['message']} (and {len(problems) - 1} more)"
-    )
-    return BadRequest(summary, detail={"errors": problems})
+    first = problems[0]["message"]
+    summary = first if len(problems) == 1 else f"{first} (and {len(problems) - 1} more)"
+    error_type = Unprocessable if all_ambiguous_urls else BadRequest
+    return error_type(summary, detail={"errors": problems})

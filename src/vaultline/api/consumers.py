@@ -134,7 +134,7 @@ def _possible_id(consumer_id: str) -> str:
             "content": {"application/json": {"schema": CreateConsumerRequest.model_json_schema()}},
         }
     },
-    responses=documented_errors(400, 401, 409, 413, 415),
+    responses=documented_errors(400, 401, 409, 413, 415, 422),
 )
 async def add_consumer(request: Request) -> Response:
     """Create a consumer. A retry carrying the same ``Idempotency-Key`` as the request that
@@ -220,7 +220,7 @@ async def one_consumer(request: Request, consumer_id: str) -> Response:
             "content": {"application/json": {"schema": UpdateConsumerRequest.model_json_schema()}},
         }
     },
-    responses=documented_errors(400, 401, 404, 413, 415),
+    responses=documented_errors(400, 401, 404, 413, 415, 422),
 )
 async def patch_consumer(request: Request, consumer_id: str) -> Response:
     application = await authenticate_application(request)

@@ -14,7 +14,7 @@ from typing import Any
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.connections.state import is_set
 from vaultline.errors import BadRequest
-from vaultline.fields import is_http_url
+from vaultline.strict_url import InvalidUrl, parse_strict_url
 
 MASK = "********"
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -71,8 +71,11 @@ def _checked(form_field: FormField, value: Any) -> Any:
     control = _CONTROL_CHARS if form_field.type == "textarea" else _CONTROL_OR_NEWLINE
     if control.search(value):
         raise BadRequest(f"{where} must not contain control characters")
-    if form_field.type == "url" and not is_http_url(value):
-        raise BadRequest(f"{where} must be an absolute http(s) URL")
+    if form_field.type == "url":
+        try:
+            parse_strict_url(value)
+        except InvalidUrl as exc:
+            raise BadRequest(f"{where} {exc}") from None
     if form_field.type == "email" and "@" not in value:
         raise BadRequest(f"{where} must be an email address")
     _check_options(form_field, [value])

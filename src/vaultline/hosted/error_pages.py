@@ -9,6 +9,7 @@ from starlette.responses import Response
 from vaultline.errors import Forbidden, NotFound, VaultError
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.vault_session import ErrorContext
+from vaultline.strict_url import safe_link
 from vaultline.tokens.session_tokens import SessionTokenError
 
 # The OAuth routes are pages a consumer sees too (hosted/oauth_pages.py).
@@ -72,7 +73,8 @@ def render_error_page(request: Request, error: VaultError) -> Response:
         title=title,
         message=message,
         reason=reason,
-        redirect_uri=context.redirect_uri,
+        # Tokens minted before today's URL rules may still carry an ambiguous address.
+        redirect_uri=safe_link(context.redirect_uri),
         vault_name=context.vault_name,
         embed_origin=context.embed_origin,
         event=event if context.embed_origin else None,

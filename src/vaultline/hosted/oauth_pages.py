@@ -16,6 +16,7 @@ from vaultline.hosted.vault_session import ErrorContext
 from vaultline.oauth.authorization import begin_authorization, hosted_prefix
 from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
 from vaultline.runtime import Runtime, runtime_of
+from vaultline.strict_url import safe_link
 
 router = APIRouter(prefix="/vault", tags=["OAuth"])
 # The code and state must not leak to the next page through Referer, nor be cached.
@@ -75,7 +76,8 @@ async def callback(
 def _back(runtime: Runtime, result: CallbackResult) -> Response:
     state = result.state
     hosted = hosted_prefix(runtime, state.session_id)
-    target = state.redirect_uri or f"{hosted}integrations/{state.unified_api}/{state.service_id}"
+    # Checked when the flow started (allowed_return); checked again for states minted before.
+    target = safe_link(state.redirect_uri) or f"{hosted}integrations/{state.unified_api}/{state.service_id}"
     if target.startswith(hosted):
         response = RedirectResponse(target, status_code=303, headers=_REDIRECT_HEADERS)
         kind = "oauth_denied" if result.outcome == "denied" else result.outcome

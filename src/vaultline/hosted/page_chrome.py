@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from vaultline.hosted.vault_session import VaultContext
+from vaultline.strict_url import safe_link
 
 FLASH_MESSAGES = {
     "connected": "Connected.",
@@ -72,15 +73,16 @@ def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
             nav.append(NavItem("Suggestions", f"{base}/suggestions", current == "suggestions"))
         if settings.get("show_logs", True):
             nav.append(NavItem("Logs", f"{base}/logs", current == "logs"))
-    consumer = vault.consumer_metadata
+    # Theme and avatar URLs were checked at mint; checked again for tokens minted before today's rules.
+    consumer = {**vault.consumer_metadata, "image": safe_link(vault.consumer_metadata.get("image"))}
     return PageChrome(
         vault_name=vault.vault_name,
         application_name=vault.application.name,
         base_path=base,
-        favicon=theme.get("favicon"),
-        logo=theme.get("logo"),
+        favicon=safe_link(theme.get("favicon")),
+        logo=safe_link(theme.get("logo")),
         sidebar=sidebar,
-        consumer_card=sidebar and not settings.get("hide_consumer_card") and bool(consumer),
+        consumer_card=sidebar and not settings.get("hide_consumer_card") and bool(vault.consumer_metadata),
         consumer=consumer,
         nav=nav,
         sandbox=bool(settings.get("sandbox_mode")),
@@ -88,7 +90,7 @@ def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
         embedded=vault.embedded,
         embed_origin=vault.view.embed_origin,
         redirect_uri=vault.redirect_uri,
-        privacy_url=theme.get("privacy_url"),
-        terms_url=theme.get("terms_url"),
+        privacy_url=safe_link(theme.get("privacy_url")),
+        terms_url=safe_link(theme.get("terms_url")),
         expires_at=int(vault.session.claims["exp"]),
     )

@@ -16,6 +16,7 @@ from vaultline.hosted.security import SESSION_COOKIE, VIEW_COOKIE
 from vaultline.runtime import Runtime
 from vaultline.sessions.verification import VerifiedSession, verify_session
 from vaultline.store.applications import Application, InvalidOrigin, get_application, normalize_origin
+from vaultline.strict_url import safe_link
 from vaultline.tokens.session_tokens import SessionTokenError, session_claims_ignoring_time
 
 
@@ -102,8 +103,8 @@ class VaultContext:
 
     @property
     def redirect_uri(self) -> str | None:
-        value = self.session.claims.get("redirect_uri")
-        return value if isinstance(value, str) else None
+        # Re-checked: a token minted before today's URL rules may carry an ambiguous address.
+        return safe_link(self.session.claims.get("redirect_uri"))
 
     @property
     def vault_name(self) -> str:

@@ -31,10 +31,11 @@ from vaultline.oauth.state import (
 )
 from vaultline.runtime import Runtime
 from vaultline.sessions.verification import VerifiedSession
-from vaultline.store.applications import InvalidOrigin, get_application, normalize_origin
+from vaultline.store.applications import get_application
 from vaultline.store.integrations import get_oauth_client
 from vaultline.store.oauth_states import insert_oauth_state
 from vaultline.store.sessions import SessionRecord, get_session
+from vaultline.strict_url import AmbiguousUrl, NotHttpUrl, is_http_url, parse_strict_url
 
 CALLBACK_PATH = "/vault/callback"
 
@@ -78,20 +79,26 @@ async def live_session(runtime: Runtime, state: OAuthState, *, allow_expired: bo
 
 async def allowed_return(runtime: Runtime, state: OAuthState, redirect_uri: str | None) -> str | None:
     """Where the consumer may be sent back: the link's own return address, a page of this
-    session's Hosted Vault, or an origin on the application's redirect allowlist."""
+    session's Hosted Vault, or an origin on the application's redirect allowlist. Each is read
+    as a browser reads it (strict_url): ``https://evil.com\\@mysaas.com`` goes to evil.com."""
+    not_allowed = OAuthStateError("This sign-in link asks to return to an address the application does not allow.")
     if redirect_uri is None or redirect_uri == state.redirect_uri:
+        if state.redirect_uri is not None and not is_http_url(state.redirect_uri):
+            raise OAuthStateError(detail="the link's own return address is not an unambiguous URL")
         return state.redirect_uri
-    if redirect_uri.startswith(hosted_prefix(runtime, state.session_id)) and "\\" not in redirect_uri:
+    try:
+        target = parse_strict_url(redirect_uri)
+    except AmbiguousUrl as exc:
+        raise Unprocessable(f"redirect_uri {exc}", detail={"redirect_uri": redirect_uri}) from None
+    except NotHttpUrl:
+        raise not_allowed from None
+    if redirect_uri.startswith(hosted_prefix(runtime, state.session_id)):
         return redirect_uri
     async with runtime.engine.connect() as connection:
         application = await get_application(connection, application_id=state.application_id)
-    try:
-        origin = normalize_origin(redirect_uri)
-    except InvalidOrigin:
-        origin = None
-    if application is not None and origin is not None and origin in application.redirect_origins:
+    if application is not None and target.origin in application.redirect_origins:
         return redirect_uri
-    raise OAuthStateError("This sign-in link asks to return to an address the application does not allow.")
+    raise not_allowed
 
 
 def provider_url(oauth: OAuthSpec, params: dict[str, str]) -> str:

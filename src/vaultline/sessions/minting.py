@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultline.errors import Unprocessable
-from vaultline.fields import is_http_url
 from vaultline.sessions.request import AllowAction, SessionRequest, SessionSettings, parse_session_length
 from vaultline.sessions.services import SessionServices
-from vaultline.store.applications import Application, normalize_origin
+from vaultline.store.applications import Application
 from vaultline.store.consumers import ConsumerUpsert
 from vaultline.store.sessions import SessionRecord
+from vaultline.strict_url import InvalidUrl, parse_strict_url
 from vaultline.tokens.session_tokens import SESSION_AUDIENCE, mint_session_token
 
 ALL_ACTIONS = [action.value for action in AllowAction]
@@ -28,11 +28,15 @@ class MintedSession:
 
 
 def check_redirect_uri(application: Application, redirect_uri: str | None) -> str | None:
+    """The allowlist is checked on the origin a browser would go to: a URL that a browser could
+    read as another host than Python does (``https://evil.com\\@mysaas.com``) is refused first."""
     if redirect_uri is None:
         return None
-    if not is_http_url(redirect_uri):
-        raise Unprocessable("redirect_uri must be an absolute http(s) URL", detail={"redirect_uri": redirect_uri})
-    if application.redirect_origins and normalize_origin(redirect_uri) not in application.redirect_origins:
+    try:
+        target = parse_strict_url(redirect_uri)
+    except InvalidUrl as exc:
+        raise Unprocessable(f"redirect_uri {exc}", detail={"redirect_uri": redirect_uri}) from None
+    if application.redirect_origins and target.origin not in application.redirect_origins:
         raise Unprocessable(
             f"redirect_uri {redirect_uri!r} is not on this application's redirect allowlist",
             detail={"allowed_origins": list(application.redirect_origins)},

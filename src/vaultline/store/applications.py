@@ -5,13 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
 from vaultline.db.schema import api_keys, applications
+from vaultline.strict_url import InvalidUrl, NotHttpUrl, parse_strict_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +29,14 @@ class InvalidOrigin(ValueError):
 
 
 def normalize_origin(url: str) -> str:
-    """``https://App.example.com/some/path`` → ``https://app.example.com`` (default ports dropped)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidOrigin(f"{url!r} is not an http(s) origin, e.g. https://app.example.com")
+    """``https://App.example.com/some/path`` → ``https://app.example.com`` (default ports dropped),
+    read as a browser reads it: a URL browsers could read as another host is refused."""
     try:
-        port = parts.port
-    except ValueError as exc:
-        raise InvalidOrigin(f"{url!r} has an invalid port") from exc
-    default_port = 443 if parts.scheme == "https" else 80
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    netloc = host if port in (None, default_port) else f"{host}:{port}"
-    return f"{parts.scheme}://{netloc}"
+        return parse_strict_url(url).origin
+    except NotHttpUrl:
+        raise InvalidOrigin(f"{url!r} is not an http(s) origin, e.g. https://app.example.com") from None
+    except InvalidUrl as exc:
+        raise InvalidOrigin(f"{url!r} {exc}") from None
 
 
 def new_application_id() -> str:
