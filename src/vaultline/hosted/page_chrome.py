@@ -90,5 +90,5 @@ def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
         redirect_uri=vault.redirect_uri,
         privacy_url=theme.get("privacy_url"),
         terms_url=theme.get("terms_url"),
-        expires_at=int(vault.session.claims["exp"]),
+        expires_at=vault.expires_at,
     )
