@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from tests.conftest import PUBLIC_URL
-
 from tests.support.connections import offer
 from tests.support.hosted import SAME_ORIGIN, expired_token, handle_cookie, mint, open_session
 from tests.support.tenants import Tenant
@@ -184,8 +183,20 @@ async def test_a_forged_or_guessed_handle_is_refused(client: httpx.AsyncClient, 
     assert (await client.get(page)).status_code == 200
 
 
+async def test_a_handle_sent_to_a_path_no_database_accepts_is_refused_not_an_error(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    opened = await client.get(f"/session/{await mint(client, tenant, BODY)}")
+    cookie = session_cookie(opened)
+    for session_id in ("a%00b", "x" * 300, "%C3%A9t%C3%A9"):
+        client.cookies.clear()
+        client.cookies.set("vaultline_session", cookie, domain="vault.test", path=f"/hosted/{session_id}")
+        refused = await client.get(f"/hosted/{session_id}/integrations")
+        assert refused.status_code == 401 and "This page needs an open session" in refused.text, session_id
+
+
 async def test_a_handle_of_one_session_does_not_open_another(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    first = await client.get(f"/session/{await mint(client, tenant, BODY)}")
+    first = await client.get(f"/session/{await mint(client, tenant, {'redirect_uri': 'https://mysaas.com/a'})}")
     second = await client.get(f"/session/{await mint(client, tenant, BODY, consumer_id='c2')}")
     first_cookie, second_page = session_cookie(first), second.headers["location"]
     client.cookies.clear()
@@ -193,7 +204,7 @@ async def test_a_handle_of_one_session_does_not_open_another(client: httpx.Async
     client.cookies.set("vaultline_session", first_cookie, domain="vault.test", path=second_page.rsplit("/", 1)[0])
     refused = await client.get(second_page)
     assert refused.status_code == 401 and "This page needs an open session" in refused.text
-    assert "c2" not in refused.text
+    assert "https://mysaas.com/a" not in refused.text  # nothing of the cookie's own session either
 
 
 async def test_a_session_opened_twice_works_in_both_browsers_until_revoked(

@@ -166,9 +166,7 @@ def claims_ignoring_time(runtime: Runtime, token: str) -> dict[str, Any] | None:
     return claims
 
 
-async def error_context_for(
-    runtime: Runtime, token: str | None, *, embed_origin: str | None = None
-) -> ErrorContext:
+async def error_context_for(runtime: Runtime, token: str | None, *, embed_origin: str | None = None) -> ErrorContext:
     """For a session link (``/session/<token>``) that cannot be opened."""
     claims = claims_ignoring_time(runtime, token) if token else None
     if claims is None:

@@ -93,9 +93,11 @@ async def find_hosted_session(connection: AsyncConnection, *, session_id: str, c
     query = (
         select(sessions, hosted_handles.c.secret_hash)
         .select_from(hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id))
-        .where(hosted_handles.c.id == handle.id, hosted_handles.c.session_id == session_id)
+        .where(hosted_handles.c.id == handle.id)
     )
     row = (await connection.execute(query)).first()
-    if row is None or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):
+    # ``session_id`` comes from the URL path: compared here, never sent to the database (where a
+    # NUL or an over-long id would be an error, not a miss).
+    if row is None or row.id != session_id or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):
         return None
     return HostedSession(record_from_row(row), row.theme or {}, row.consumer_metadata or {})
