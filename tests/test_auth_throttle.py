@@ -247,6 +247,25 @@ async def test_forged_session_links_are_throttled_with_a_page(settings: Settings
         assert opened.status_code == 303, opened.text
 
 
+async def test_guessed_hosted_vault_handles_are_throttled_with_a_page(settings: Settings) -> None:
+    async with running(throttled(settings)) as app, client_from(app, "203.0.113.15") as http:
+        tenant = await create_tenant(app, name="Handle flood")
+        opened = await http.get(f"/session/{await session_token(http, tenant)}")
+        page = opened.headers["location"]
+        real = http.cookies["vaultline_session"]
+        session_path = page.rsplit("/", 1)[0]
+        guesses = [f"{real.split('.')[0]}.{secrets.token_urlsafe(32)}" for _ in range(LIMIT + 1)]
+        for guess in guesses[:LIMIT]:
+            http.cookies.set("vaultline_session", guess, domain="vault.test", path=session_path)
+            assert (await http.get(page)).status_code == 401
+        http.cookies.set("vaultline_session", guesses[LIMIT], domain="vault.test", path=session_path)
+        refused = await http.get(page)
+        assert_throttled(refused)
+        assert refused.headers["content-type"].startswith("text/html") and "Traceback" not in refused.text
+        http.cookies.set("vaultline_session", real, domain="vault.test", path=session_path)
+        assert (await http.get(page)).status_code == 200  # the real handle still opens its pages
+
+
 # --- the client address ---------------------------------------------------------------------
 
 

@@ -1,18 +1,23 @@
-"""Opening a Hosted Vault session: the clean URL and cookie, the error pages (expired, invalid,
-revoked, missing), and a session that ends while its page is open."""
+"""Opening a Hosted Vault session: the clean URL and its cookie (a short handle, never the token),
+the error pages (expired, invalid, revoked, missing), and a session that ends while its page is open."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from tests.conftest import PUBLIC_URL
 from tests.support.connections import offer
-from tests.support.hosted import SAME_ORIGIN, expired_token, mint, open_session
+from tests.support.hosted import SAME_ORIGIN, expired_token, handle_cookie, mint, open_session
 from tests.support.tenants import Tenant
+from vaultline.db.schema import hosted_handles
+from vaultline.store.hosted_handles import HostedHandle
 
 BODY = {"redirect_uri": "https://mysaas.com/dashboard", "theme": {"vault_name": "Intercom"}}
 
@@ -29,7 +34,7 @@ async def test_opening_a_session_swaps_the_token_for_a_cookie_and_a_clean_url(
     assert response.headers["cache-control"] == "no-store"
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and "vaultline_session=" in v)
     session_id = location.split("/")[2]
-    assert f"vaultline_session={token}" in cookie
+    assert token not in cookie and len(cookie.split(";")[0]) < 100
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and f"Path=/hosted/{session_id}" in cookie
     assert "Secure" not in cookie  # plain http here; https public URLs get Secure
     page = await client.get(location)
@@ -104,9 +109,13 @@ async def test_a_session_that_expires_while_open_says_so_on_the_next_action(
     token = await expired_token(app, tenant, redirect_uri="https://mysaas.com/dashboard")
     # The browser still holds the cookie from when the session was opened, an hour ago.
     session_id = jwt.decode(token, options={"verify_signature": False})["jti"]
-    client.cookies.set("vaultline_session", token, domain="vault.test", path=f"/hosted/{session_id}")
+    cookie = await handle_cookie(app, session_id, theme={"vault_name": "Intercom"})
+    client.cookies.set("vaultline_session", cookie, domain="vault.test", path=f"/hosted/{session_id}")
     page = await client.get(f"/hosted/{session_id}/integrations")
     assert page.status_code == 401 and "This session has expired" in page.text
+    # The way back comes from what was stored when it was opened: the token is not at hand any more.
+    assert 'href="https://mysaas.com/dashboard"' in page.text and "Return to application" in page.text
+    assert "Intercom" in page.text
     post = await client.post(
         f"/hosted/{session_id}/integrations/crm/pipedrive/connect", data={"api_token": "x"}, headers=SAME_ORIGIN
     )
@@ -123,3 +132,124 @@ async def test_a_clean_url_without_its_cookie_explains_what_happened(client: htt
     assert other.session_id != opened.session_id
     response = await client.get(opened.page())
     assert response.status_code == 401
+
+
+# The probe's session: every URL within its documented limit, the token past what a cookie holds.
+LARGE_BODY = {
+    "consumer_metadata": {"account_name": "SpaceX", "image": "https://cdn.mysaas.com/a/" + "i" * 275},
+    "redirect_uri": "https://mysaas.com/back?to=" + "r" * 873,
+    "theme": {
+        "vault_name": "Intercom",
+        "logo": "https://cdn.mysaas.com/l/" + "l" * 775,
+        "favicon": "https://cdn.mysaas.com/f/" + "f" * 275,
+    },
+}
+
+
+def session_cookie(response: httpx.Response) -> str:
+    header = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and "vaultline_session=" in v)
+    return header.split(";")[0].removeprefix("vaultline_session=")
+
+
+def browser(app: FastAPI) -> httpx.AsyncClient:
+    """Another browser: its own cookie jar."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL)
+
+
+async def test_the_session_cookie_is_a_short_handle_with_no_part_of_the_token(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    token = await mint(client, tenant, LARGE_BODY)
+    assert len(token) > 4096  # as a cookie, browsers would drop it
+    response = await client.get(f"/session/{token}")
+    cookie = session_cookie(response)
+    assert HostedHandle.parse(cookie) is not None and len(cookie) < 100
+    assert all(part not in cookie for part in token.split(".")) and cookie not in token
+    page = await client.get(response.headers["location"])
+    assert page.status_code == 200 and "<title>Intercom Vault</title>" in page.text
+    assert LARGE_BODY["theme"]["logo"] in page.text and LARGE_BODY["redirect_uri"] in page.text
+    # Only a hash of the handle's secret is stored.
+    secret = cookie.split(".")[1]
+    async with app.state.runtime.engine.connect() as connection:
+        rows = (await connection.execute(select(hosted_handles))).all()
+    assert len(rows) == 1 and all(secret not in str(value) for value in rows[0])
+
+
+async def test_a_forged_or_guessed_handle_is_refused(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    token = await mint(client, tenant, BODY)
+    response = await client.get(f"/session/{token}")
+    page = response.headers["location"]
+    handle = HostedHandle.parse(session_cookie(response))
+    assert handle is not None
+    forged = [
+        f"{handle.id}.{secrets.token_urlsafe(32)}",  # the right handle, a guessed secret
+        f"{handle.id}.{handle.secret[:-1]}{'A' if handle.secret[-1] != 'A' else 'B'}",  # one character off
+        f"{secrets.token_urlsafe(12)}.{handle.secret}",  # the secret under another id
+        token,  # the session token itself: only /session/<token> takes it
+        f"{handle.id}.{handle.secret}.x",
+        "",
+        "not a handle\x7f",
+    ]
+    for value in forged:
+        client.cookies.clear()
+        client.cookies.set("vaultline_session", value, domain="vault.test", path=page.rsplit("/", 1)[0])
+        refused = await client.get(page)
+        assert refused.status_code == 401 and "This page needs an open session" in refused.text, value
+        assert "Return to application" not in refused.text
+    client.cookies.clear()
+    client.cookies.set("vaultline_session", handle.cookie_value, domain="vault.test", path=page.rsplit("/", 1)[0])
+    assert (await client.get(page)).status_code == 200
+
+
+async def test_a_handle_sent_to_a_path_no_database_accepts_is_refused_not_an_error(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    opened = await client.get(f"/session/{await mint(client, tenant, BODY)}")
+    cookie = session_cookie(opened)
+    for session_id in ("a%00b", "x" * 300, "%C3%A9t%C3%A9"):
+        client.cookies.clear()
+        client.cookies.set("vaultline_session", cookie, domain="vault.test", path=f"/hosted/{session_id}")
+        refused = await client.get(f"/hosted/{session_id}/integrations")
+        assert refused.headers["content-type"].startswith("text/html"), session_id
+        if "%00" in session_id:  # nul_guard refuses a NUL in any URL before the page runs
+            assert refused.status_code == 400, session_id
+        else:
+            assert refused.status_code == 401 and "This page needs an open session" in refused.text, session_id
+
+
+async def test_a_handle_of_one_session_does_not_open_another(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    first = await client.get(f"/session/{await mint(client, tenant, {'redirect_uri': 'https://mysaas.com/a'})}")
+    second = await client.get(f"/session/{await mint(client, tenant, BODY, consumer_id='c2')}")
+    first_cookie, second_page = session_cookie(first), second.headers["location"]
+    client.cookies.clear()
+    # Sent on purpose to the other session's path, as a hand-made request would.
+    client.cookies.set("vaultline_session", first_cookie, domain="vault.test", path=second_page.rsplit("/", 1)[0])
+    refused = await client.get(second_page)
+    assert refused.status_code == 401 and "This page needs an open session" in refused.text
+    assert "https://mysaas.com/a" not in refused.text  # nothing of the cookie's own session either
+
+
+async def test_a_session_opened_twice_works_in_both_browsers_until_revoked(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    token = await mint(client, tenant, BODY)
+    async with browser(app) as laptop, browser(app) as phone:
+        on_laptop = await laptop.get(f"/session/{token}")
+        on_phone = await phone.get(f"/session/{token}")
+        assert session_cookie(on_laptop) != session_cookie(on_phone)  # one handle per opening
+        page = on_laptop.headers["location"]
+        assert (await laptop.get(page)).status_code == 200
+        assert (await phone.get(page)).status_code == 200
+        session_id = page.split("/")[2]
+        assert (await client.delete(f"/vault/sessions/{session_id}", headers=tenant.headers())).status_code == 200
+        for holder in (laptop, phone):
+            stopped = await holder.get(page)
+            assert stopped.status_code == 401 and "This session has been ended" in stopped.text
+            assert 'href="https://mysaas.com/dashboard"' in stopped.text
+            post = await holder.post(
+                f"/hosted/{session_id}/integrations/crm/pipedrive/connect", data={"api_token": "x"}, headers=SAME_ORIGIN
+            )
+            assert post.status_code == 401 and "This session has been ended" in post.text
+        # Opening the link again does not bring a revoked session back.
+        again = await laptop.get(f"/session/{token}")
+        assert again.status_code == 401 and "set-cookie" not in {k for k, _ in again.headers.multi_items()}

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from tests.support.tenants import Tenant
 from vaultline.runtime import Runtime
+from vaultline.store.hosted_handles import issue_hosted_handle
 from vaultline.store.sessions import SessionRecord, insert_sessions
 from vaultline.tokens.session_tokens import SESSION_AUDIENCE, mint_session_token
 
@@ -86,3 +87,10 @@ async def expired_token_for(runtime: Runtime, application_id: str, *, consumer_i
             ],
         )
     return token
+
+
+async def handle_cookie(app: FastAPI, session_id: str, theme: dict[str, Any] | None = None) -> str:
+    """The cookie a browser kept from opening ``session_id`` earlier (as /session/<token> issues it)."""
+    async with app.state.runtime.engine.begin() as connection:
+        handle = await issue_hosted_handle(connection, session_id=session_id, theme=theme or {}, consumer_metadata={})
+    return handle.cookie_value

@@ -83,8 +83,25 @@ sessions = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger, nullable=True),
+    # The signed claims only the Hosted Vault's pages read, copied from the verified token when
+    # the session is first opened (minting does not write them: it is the hot path).
+    Column("theme", JSON, nullable=True),
+    Column("consumer_metadata", JSON, nullable=True),
 )
 Index("ix_sessions_app_consumer_created", sessions.c.application_id, sessions.c.consumer_id, sessions.c.created_at)
+
+# What a browser holds for an opened session, instead of its token (which can outgrow a cookie):
+# one row per opening of the session link, so two tabs or browsers each keep their own. The
+# cookie carries ``id`` and a random secret; only the secret's SHA-256 is stored.
+hosted_handles = Table(
+    "hosted_handles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("session_id", String(64), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+Index("ix_hosted_handles_session_id", hosted_handles.c.session_id)  # the cascade from sessions
 
 signing_keys = Table(
     "signing_keys",

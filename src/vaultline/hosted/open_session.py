@@ -1,10 +1,13 @@
-"""``GET /session/{token}``: the link a consumer follows. The token is verified, swapped for an
-HttpOnly cookie scoped to this session's pages, and the browser is sent to a clean URL, so the
-token leaves the address bar, the history and every Referer."""
+"""``GET /session/{token}``: the link a consumer follows. The token is verified and swapped for a
+handle (store/hosted_handles.py) in an HttpOnly cookie scoped to this session's pages, and the
+browser is sent to a clean URL, so the token leaves the address bar, the history and every
+Referer. The cookie never carries the token itself: a token with a long theme and redirect_uri
+is larger than the 4 KB a browser keeps of a cookie, and would be dropped silently."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
@@ -27,6 +30,7 @@ from vaultline.runtime import Runtime, runtime_of
 from vaultline.sessions.throttled import verify_session_throttled
 from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.applications import get_application
+from vaultline.store.hosted_handles import issue_hosted_handle
 from vaultline.tokens.session_tokens import SessionTokenError
 
 router = APIRouter(include_in_schema=False)
@@ -48,6 +52,11 @@ def _focus(
     if allowed and definition.unified_api.value not in allowed:
         return None
     return definition.unified_api.value, definition.service_id
+
+
+def _claimed_object(session: VerifiedSession, name: str) -> dict[str, Any]:
+    value = session.claims.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 @router.get("/session/{token}")
@@ -87,6 +96,13 @@ async def open_session(
         location = f"{base}/integrations/{focus[0]}/{focus[1]}{_SECTIONS.get(view or '', '')}"
     else:
         location = base + _VIEWS.get(view or "", "/integrations")
+    async with runtime.engine.begin() as connection:
+        handle = await issue_hosted_handle(
+            connection,
+            session_id=session.record.id,
+            theme=_claimed_object(session, "theme"),
+            consumer_metadata=_claimed_object(session, "consumer_metadata"),
+        )
     headers = page_headers(nonce=None, embed_origins=application.embed_origins)
     response = RedirectResponse(location, status_code=303, headers=headers)
     secure = runtime.settings.public_url.startswith("https://")
@@ -94,7 +110,7 @@ async def open_session(
     view_cookie = HostedView(embed_origin, focus).encode()
     if not view_cookie:
         clear_cookie(response, VIEW_COOKIE, session_id=session.record.id)
-    for name, value in ((SESSION_COOKIE, token), (VIEW_COOKIE, view_cookie)):
+    for name, value in ((SESSION_COOKIE, handle.cookie_value), (VIEW_COOKIE, view_cookie)):
         if not value:
             continue
         set_scoped_cookie(

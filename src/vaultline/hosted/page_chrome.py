@@ -92,5 +92,5 @@ def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
         redirect_uri=vault.redirect_uri,
         privacy_url=safe_link(theme.get("privacy_url")),
         terms_url=safe_link(theme.get("terms_url")),
-        expires_at=int(vault.session.claims["exp"]),
+        expires_at=vault.expires_at,
     )

@@ -1,6 +1,7 @@
-"""The open Hosted Vault session behind a page: its cookie verified on every request (so a
-revoked or expired session stops at the next click), its application, and how it is viewed
-(embedded in which origin, focused on which integration)."""
+"""The open Hosted Vault session behind a page: its cookie (a handle, store/hosted_handles.py)
+checked on every request against the session row (so a revoked or expired session stops at the
+next click), its application, and how it is viewed (embedded in which origin, focused on which
+integration)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 
+from vaultline.auth_throttle import throttle_of
+from vaultline.client_address import client_address
+from vaultline.clock import now_ms
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.errors import NotFound
 from vaultline.hosted.security import SESSION_COOKIE, VIEW_COOKIE
 from vaultline.runtime import Runtime
-from vaultline.sessions.verification import VerifiedSession, verify_session
+from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.applications import Application, InvalidOrigin, get_application, normalize_origin
+from vaultline.store.hosted_handles import HostedSession, find_hosted_session
+from vaultline.store.sessions import SessionRecord
 from vaultline.strict_url import safe_link
-from vaultline.tokens.session_tokens import SessionTokenError, session_claims_ignoring_time
+from vaultline.tokens.session_tokens import (
+    LEEWAY_SECONDS,
+    SessionTokenError,
+    SessionTokenExpired,
+    SessionTokenRevoked,
+    session_claims_ignoring_time,
+)
 
 
 class NoSessionCookie(SessionTokenError):
@@ -75,7 +87,7 @@ class ErrorContext:
 @dataclass(frozen=True, slots=True)
 class VaultContext:
     runtime: Runtime
-    session: VerifiedSession
+    session: HostedSession
     application: Application
     view: HostedView
 
@@ -89,22 +101,25 @@ class VaultContext:
 
     @property
     def settings(self) -> dict[str, Any]:
-        return self.session.settings
+        return self.session.record.settings
 
     @property
     def theme(self) -> dict[str, Any]:
-        theme: dict[str, Any] = self.session.claims.get("theme") or {}
-        return theme
+        return self.session.theme
 
     @property
     def consumer_metadata(self) -> dict[str, Any]:
-        metadata: dict[str, Any] = self.session.claims.get("consumer_metadata") or {}
-        return metadata
+        return self.session.consumer_metadata
 
     @property
     def redirect_uri(self) -> str | None:
-        # Re-checked: a token minted before today's URL rules may carry an ambiguous address.
-        return safe_link(self.session.claims.get("redirect_uri"))
+        # Re-checked: a session minted before today's URL rules may carry an ambiguous address.
+        return safe_link(self.session.record.redirect_uri)
+
+    @property
+    def expires_at(self) -> int:
+        """Epoch seconds: the token's ``exp``."""
+        return self.session.record.expires_at // 1000
 
     @property
     def vault_name(self) -> str:
@@ -125,7 +140,10 @@ class VaultContext:
     def caller(self) -> ConnectionsCaller:
         """The consumer as the connections API sees a session-token caller: the same checks
         of ``unified_apis`` and ``allow_actions`` apply to the pages as to the API."""
-        return ConnectionsCaller(self.session.application_id, self.session.consumer_id, self.session)
+        record = self.session.record
+        return ConnectionsCaller(
+            record.application_id, record.consumer_id, VerifiedSession({"settings": record.settings}, record)
+        )
 
 
 def claims_ignoring_time(runtime: Runtime, token: str) -> dict[str, Any] | None:
@@ -137,9 +155,8 @@ def claims_ignoring_time(runtime: Runtime, token: str) -> dict[str, Any] | None:
         return None
 
 
-async def error_context_for(
-    runtime: Runtime, token: str | None, *, view_cookie: str | None = None, embed_origin: str | None = None
-) -> ErrorContext:
+async def error_context_for(runtime: Runtime, token: str | None, *, embed_origin: str | None = None) -> ErrorContext:
+    """For a session link (``/session/<token>``) that cannot be opened."""
     claims = claims_ignoring_time(runtime, token) if token else None
     if claims is None:
         return ErrorContext()
@@ -147,34 +164,60 @@ async def error_context_for(
         application = await get_application(connection, application_id=str(claims["application_id"]))
     if application is None:
         return ErrorContext()
-    theme = claims.get("theme") or {}
-    origin = embed_origin_for(application, embed_origin) or decode_view(view_cookie, application).embed_origin
+    theme = claims.get("theme")
     redirect_uri = claims.get("redirect_uri")
-    return ErrorContext(
+    return _error_context(
+        application,
+        theme=theme if isinstance(theme, dict) else {},
         redirect_uri=redirect_uri if isinstance(redirect_uri, str) else None,
+        embed_origin=embed_origin_for(application, embed_origin),
+    )
+
+
+def _error_context(
+    application: Application, *, theme: dict[str, Any], redirect_uri: str | None, embed_origin: str | None
+) -> ErrorContext:
+    return ErrorContext(
+        redirect_uri=redirect_uri,
         vault_name=theme.get("vault_name") or application.name,
         embed_origins=application.embed_origins,
-        embed_origin=origin,
+        embed_origin=embed_origin,
         primary_color=theme.get("primary_color"),
     )
 
 
+def check_live(record: SessionRecord) -> None:
+    """What verifying the token checked of time, and revocation, now on the session row:
+    expiry first (with the same tolerance for clocks), then revocation."""
+    if record.expires_at + LEEWAY_SECONDS * 1000 <= now_ms():
+        raise SessionTokenExpired()
+    if record.revoked_at is not None:
+        raise SessionTokenRevoked()
+
+
 async def open_vault(request: Request, runtime: Runtime, session_id: str) -> VaultContext:
-    """The session this request's cookie holds, verified now. On failure the error page learns
+    """The session this request's cookie is a handle of, checked now (one primary-key lookup
+    joined to the session row, then the application). On failure the error page learns
     (through ``request.state``) where the consumer can go back to."""
-    token = request.cookies.get(SESSION_COOKIE)
-    view_cookie = request.cookies.get(VIEW_COOKIE)
-    try:
-        if not token:
-            raise NoSessionCookie(detail="Open the vault again from the application.")
-        session = await verify_session(runtime, token)
-        if session.record.id != session_id:
-            raise NoSessionCookie(detail="This page belongs to another session.")
-    except SessionTokenError:
-        request.state.hosted_error = await error_context_for(runtime, token, view_cookie=view_cookie)
-        raise
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise NoSessionCookie(detail="Open the vault again from the application.")
     async with runtime.engine.connect() as connection:
-        application = await get_application(connection, application_id=session.application_id)
+        session = await find_hosted_session(connection, session_id=session_id, cookie=cookie)
+        if session is None:
+            # Forged, another session's, or a cookie from before handles: no way back to offer.
+            # Counted like a wrong token: guessing handles must not be free either.
+            await throttle_of(request).record_failure(client_address(request))
+            raise NoSessionCookie(detail="This browser holds no open session for this page.")
+        application = await get_application(connection, application_id=session.record.application_id)
     if application is None:
         raise NotFound("This application no longer exists")
-    return VaultContext(runtime, session, application, decode_view(view_cookie, application))
+    view = decode_view(request.cookies.get(VIEW_COOKIE), application)
+    try:
+        check_live(session.record)
+    except SessionTokenError:
+        request.state.hosted_error = _error_context(
+            application, theme=session.theme, redirect_uri=session.record.redirect_uri, embed_origin=view.embed_origin
+        )
+        raise
+    return VaultContext(runtime, session, application, view)

@@ -32,7 +32,7 @@ class SessionRecord:
         return "active" if self.expires_at > at_ms else "expired"
 
 
-def _from_row(row: Row[Any]) -> SessionRecord:
+def record_from_row(row: Row[Any]) -> SessionRecord:
     return SessionRecord(
         id=row.id,
         application_id=row.application_id,
@@ -68,7 +68,7 @@ async def insert_sessions(connection: AsyncConnection, records: list[SessionReco
 
 async def get_session(connection: AsyncConnection, *, session_id: str) -> SessionRecord | None:
     row = (await connection.execute(select(sessions).where(sessions.c.id == session_id))).first()
-    return _from_row(row) if row else None
+    return record_from_row(row) if row else None
 
 
 async def list_sessions(
@@ -85,7 +85,7 @@ async def list_sessions(
         query = query.where(tuple_(sessions.c.created_at, sessions.c.id) < tuple_(*before))
     query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(limit + 1)
     rows = (await connection.execute(query)).all()
-    page = [_from_row(row) for row in rows[:limit]]
+    page = [record_from_row(row) for row in rows[:limit]]
     cursor = (page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return page, cursor
 
