@@ -117,7 +117,8 @@ async def test_forged_state_is_refused_before_any_exchange(
 
 
 async def test_expired_state_is_refused(app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant) -> None:
-    state = OAuthState("jti-x", oauth_tenant.application_id, "c1", "crm", SERVICE_ID, "no-session", None)
+    # Every state carries its browser binding's digest (oauth/browser_binding.py); expiry is checked first.
+    state = OAuthState("jti-x", oauth_tenant.application_id, "c1", "crm", SERVICE_ID, "no-session", None, "digest")
     token = mint_oauth_token(app.state.runtime.keyring, state, audience=STATE_AUDIENCE, issuer=PUBLIC_URL)
     header, payload, _ = token.split(".")
     # Expired but correctly signed: mint with a clock an hour behind.
