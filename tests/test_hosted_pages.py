@@ -13,8 +13,10 @@ from fastapi import FastAPI
 
 from tests.support.connections import PIPEDRIVE_TOKEN, offer
 from tests.support.consumer_logs import flush_logs
-from tests.support.hosted import SAME_ORIGIN, OpenedSession, open_session
+from tests.support.hosted import SAME_ORIGIN, OpenedSession, mint, open_session
 from tests.support.tenants import Tenant, create_tenant
+from vaultline.app import create_app
+from vaultline.config import Settings
 
 
 async def _page(client: httpx.AsyncClient, tenant: Tenant, body: dict[str, Any], path: str = "/integrations") -> str:
@@ -281,6 +283,29 @@ async def test_embedding_is_limited_to_the_applications_origins(app: FastAPI, cl
     html = (await client.get(allowed.headers["location"])).text
     assert 'data-embed-origin="https://app.example.com"' in html
     assert "<aside" not in html and "data-vault-close" in html
+
+
+async def test_embedded_session_on_https_opens(settings: Settings) -> None:
+    """Vault JS on an https deployment: the session cookie is ``SameSite=None; Secure; Partitioned``.
+    Starlette's set_cookie(partitioned=True) raises before Python 3.14, which made this a 500."""
+    https = settings.model_copy(update={"public_url": "https://vault.test"})
+    application = create_app(https)
+    async with application.router.lifespan_context(application):
+        tenant = await create_tenant(application, name="Embeds", embed_origins=("https://app.example.com",))
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="https://vault.test") as browser:
+            token = await mint(browser, tenant, {})
+            opened = await browser.get(
+                f"/session/{token}", params={"embedded": "1", "origin": "https://app.example.com"}
+            )
+            assert opened.status_code == 303, opened.text
+            session_cookie = next(
+                c for c in opened.headers.get_list("set-cookie") if c.startswith("vaultline_session=")
+            )
+            assert "; Secure" in session_cookie and "SameSite=none" in session_cookie
+            assert session_cookie.endswith("; Partitioned")
+            page = await browser.get(opened.headers["location"])
+            assert page.status_code == 200 and 'data-embed-origin="https://app.example.com"' in page.text
 
 
 async def test_static_files_and_vault_js(client: httpx.AsyncClient, offering: Tenant) -> None:

@@ -1,5 +1,6 @@
 """The OAuth flow in Chromium, end to end against the real oidc-provider: Hosted Vault →
-provider login and consent → back → callable, and a denied consent."""
+provider login and consent → back → callable, a denied consent, and the flow refused in a
+browser that does not hold the session (a link or a provider answer sent to someone else)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,53 @@ def test_denied_consent_in_chromium(page: Any, oauth_vault: Vault, oidc: OidcPro
     assert "access was not granted" in page.content()
     assert page.locator("#connection-state").inner_text() == "Not connected"
     assert page.get_by_role("link", name="Authorize Loopback OIDC").is_visible()  # they can try again
+
+
+def other_browser(chromium: Any) -> Any:
+    """A second Chromium profile: no cookie of the first one."""
+    context = chromium.new_context()
+    context.set_default_timeout(10_000)
+    return context
+
+
+def test_authorize_link_in_another_browser_shows_a_page(
+    page: Any, chromium: Any, oauth_vault: Vault, oidc: OidcProvider
+) -> None:
+    open_connection_page(page, oauth_vault, "link-sender")
+    link = page.get_by_role("link", name="Authorize Loopback OIDC").get_attribute("href")
+    context = other_browser(chromium)
+    try:
+        victim = context.new_page()
+        victim.goto(link)
+        assert victim.url.startswith(f"{oauth_vault.url}/vault/authorize/")  # not sent to the provider
+        assert "started in another browser" in victim.locator("main").inner_text()
+        screenshot(victim, "oauth-link-in-another-browser")
+    finally:
+        context.close()
+
+
+def test_provider_answer_in_another_browser_stores_nothing(
+    page: Any, chromium: Any, oauth_vault: Vault, oidc: OidcProvider
+) -> None:
+    # The attacker starts the flow and sends the provider's sign-in address to the victim, who
+    # signs in and consents there: the provider sends the victim's browser to our callback.
+    open_connection_page(page, oauth_vault, "attacker")
+    with page.expect_request(lambda request: request.url.startswith(f"{oidc.issuer}/auth?")) as sent:
+        page.get_by_role("link", name="Authorize Loopback OIDC").click()
+    context = other_browser(chromium)
+    try:
+        victim = context.new_page()
+        victim.goto(sent.value.url)
+        victim.fill("input[name=login]", "victim")
+        victim.fill("input[name=password]", "secret")
+        victim.get_by_role("button", name="Sign-in").click()
+        victim.get_by_role("button", name="Continue").click()
+        victim.wait_for_url(f"{oauth_vault.url}/vault/callback?**")
+        assert "started in another browser" in victim.locator("main").inner_text()
+    finally:
+        context.close()
+    response = httpx.get(
+        f"{oauth_vault.url}/vault/connections/crm/{SERVICE_ID}", headers=oauth_vault.headers("attacker")
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["state"] == "available"  # no provider account was stored

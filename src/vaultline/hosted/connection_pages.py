@@ -19,8 +19,9 @@ from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
 from vaultline.hosted.presentation import badge_for
 from vaultline.hosted.rendering import renderer_of
-from vaultline.hosted.security import page_headers
+from vaultline.hosted.security import SESSION_COOKIE, page_headers
 from vaultline.hosted.vault_session import VaultContext, open_vault
+from vaultline.oauth.browser_binding import binding_digest, browser_binding, set_binding_cookie
 from vaultline.oauth.links import authorize_link
 from vaultline.runtime import runtime_of
 
@@ -87,9 +88,10 @@ def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Acti
     return actions
 
 
-def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: bool) -> str | None:
-    """A signed Authorize link for this session, coming back to this page (oauth/links.py)."""
-    if not show_connect or item.definition.auth_type != "oauth2" or item.needs_oauth_client:
+def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: bool, binding: str | None) -> str | None:
+    """A signed Authorize link for this session and this browser, coming back to this page
+    (oauth/links.py); the page sets the binding cookie it names (oauth/browser_binding.py)."""
+    if not show_connect or item.definition.auth_type != "oauth2" or item.needs_oauth_client or not binding:
         return None
     return authorize_link(
         vault.runtime,
@@ -99,6 +101,7 @@ def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: b
         service_id=item.service_id,
         session_id=vault.session_id,
         redirect_uri=vault.runtime.settings.public_url + connection_path(vault, item),
+        binding_digest=binding_digest(binding),
     )
 
 
@@ -145,6 +148,9 @@ def render_connection(
             page.auto_redirect = with_query(vault.redirect_uri, authorizedConnection=item.service_id)
             page.flash = None
     has_record = record is not None
+    session_cookie = request.cookies.get(SESSION_COOKIE)  # open_vault verified it
+    binding = browser_binding(session_cookie) if session_cookie else None
+    authorize_url = _authorize_url(vault, item, show_connect, binding)
     response = renderer_of(request).render(
         "connection.html",
         status_code=status_code,
@@ -163,11 +169,14 @@ def render_connection(
         saved={k: is_set(v) for k, v in stored.items()},
         errors=errors or {},
         form_error=form_error,
-        authorize_url=_authorize_url(vault, item, show_connect),
+        authorize_url=authorize_url,
         resources=_resources(item) if has_record and not vault.settings.get("hide_resource_settings") else [],
         guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
         actions=permitted_actions(vault, item),
     )
+    if authorize_url is not None and binding is not None:
+        secure = vault.runtime.settings.public_url.startswith("https://")
+        set_binding_cookie(response, binding, secure=secure, cross_site=vault.embedded)
     pop_flash(request, response, vault)
     return response
 

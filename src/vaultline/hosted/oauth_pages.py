@@ -14,6 +14,7 @@ from vaultline.hosted.page_chrome import with_query
 from vaultline.hosted.security import FLASH_COOKIE, set_scoped_cookie
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.oauth.authorization import begin_authorization, hosted_prefix
+from vaultline.oauth.browser_binding import BINDING_COOKIE
 from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
 from vaultline.runtime import Runtime, runtime_of
 from vaultline.strict_url import safe_link
@@ -30,7 +31,7 @@ _PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
     for code, description in (
         (400, "A missing, forged, expired or replayed state, or a refused consent"),
         (401, "The session behind the link has ended"),
-        (403, "The session may not connect this integration"),
+        (403, "The session may not connect this integration, or this browser does not hold the session"),
         (404, "The application offers no such integration"),
         (422, "The integration is not ready for OAuth (no client id/secret)"),
         (502, "The provider answered with an error"),
@@ -54,7 +55,12 @@ async def authorize(
 ) -> Response:
     runtime = runtime_of(request)
     _, url = await begin_authorization(
-        runtime, link=state, service_id=service_id, application_id=application_id, redirect_uri=redirect_uri
+        runtime,
+        link=state,
+        service_id=service_id,
+        application_id=application_id,
+        redirect_uri=redirect_uri,
+        binding_cookie=request.cookies.get(BINDING_COOKIE),
     )
     return RedirectResponse(url, status_code=302, headers=_REDIRECT_HEADERS)
 
@@ -67,7 +73,7 @@ async def callback(
     error: str | None = Query(default=None, max_length=200),
 ) -> Response:
     runtime = runtime_of(request)
-    verified = verified_state(runtime, state)
+    verified = verified_state(runtime, state, binding_cookie=request.cookies.get(BINDING_COOKIE))
     request.state.hosted_error = ErrorContext(redirect_uri=verified.redirect_uri)
     result = await complete_authorization(runtime, verified, code=code, error=error)
     return _back(runtime, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from http.cookies import SimpleCookie
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -93,19 +94,32 @@ def set_scoped_cookie(
     secure: bool,
     cross_site: bool,
 ) -> None:
-    """An HttpOnly cookie visible only under this session's pages. Inside a cross-site iframe
-    (Vault JS on https) a Lax cookie is never sent, so embedded sessions use
-    ``SameSite=None; Secure; Partitioned`` (CHIPS: kept in a jar of the embedding site only)."""
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path=cookie_path(session_id),
-        httponly=True,
-        secure=secure,
-        samesite="none" if cross_site and secure else "lax",
-        partitioned=cross_site and secure,
+    """An HttpOnly cookie visible only under this session's pages (see ``set_page_cookie``)."""
+    set_page_cookie(
+        response, name, value, path=cookie_path(session_id), max_age=max_age, secure=secure, cross_site=cross_site
     )
+
+
+def set_page_cookie(
+    response: Response, name: str, value: str, *, path: str, max_age: int, secure: bool, cross_site: bool
+) -> None:
+    """An HttpOnly cookie for the Hosted Vault's pages. Inside a cross-site iframe (Vault JS on
+    https) a Lax cookie is never sent, so embedded pages use ``SameSite=None; Secure; Partitioned``
+    (CHIPS: kept in a jar of the embedding site only). ``Partitioned`` is written here because
+    Starlette's ``set_cookie`` refuses it before Python 3.14 (a ValueError: a 500 for every
+    embedded session on https)."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[name] = value
+    same_site = "none" if cross_site and secure else "lax"
+    morsel = cookie[name]
+    morsel["max-age"], morsel["path"], morsel["samesite"] = str(max_age), path, same_site
+    morsel["httponly"] = True
+    if secure:
+        morsel["secure"] = True
+    header = cookie.output(header="").strip()
+    if cross_site and secure:
+        header += "; Partitioned"
+    response.headers.append("set-cookie", header)
 
 
 def clear_cookie(response: Response, name: str, *, session_id: str) -> None:

@@ -20,6 +20,7 @@ from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import find_connection
 from vaultline.connections.state import has_credentials
 from vaultline.errors import Forbidden, Unprocessable
+from vaultline.oauth.browser_binding import check_browser_binding
 from vaultline.oauth.state import (
     LINK_AUDIENCE,
     STATE_AUDIENCE,
@@ -108,10 +109,17 @@ def provider_url(oauth: OAuthSpec, params: dict[str, str]) -> str:
 
 
 async def begin_authorization(
-    runtime: Runtime, *, link: str, service_id: str, application_id: str, redirect_uri: str | None
+    runtime: Runtime,
+    *,
+    link: str,
+    service_id: str,
+    application_id: str,
+    redirect_uri: str | None,
+    binding_cookie: str | None,
 ) -> tuple[OAuthState, str]:
-    """Verify the link and everything it claims; returns the verified link and the provider's
-    authorize URL to send the consumer to."""
+    """Verify the link, that this browser holds its session's binding cookie, and everything
+    the link claims; returns the verified link and the provider's authorize URL to send the
+    consumer to."""
     issuer = runtime.settings.public_url
     try:
         state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
@@ -120,6 +128,7 @@ async def begin_authorization(
         state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
     if (state.service_id, state.application_id) != (service_id, application_id):
         raise OAuthStateError(detail="the link was minted for another integration or application")
+    check_browser_binding(state.binding, binding_cookie)  # before anything is stored or revealed
     grant = await live_session(runtime, state)
     item = await find_connection(runtime, grant.caller, state.unified_api, state.service_id)
     definition = item.definition

@@ -13,6 +13,7 @@ from vaultline.connections.state import has_credentials
 from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import Forbidden
 from vaultline.oauth.authorization import callback_url, live_session
+from vaultline.oauth.browser_binding import check_browser_binding
 from vaultline.oauth.provider_client import credentials_from, token_request
 from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, OAuthStateError, OAuthStateUsed, verify_oauth_token
 from vaultline.runtime import Runtime
@@ -32,10 +33,14 @@ class CallbackResult:
     error: str | None = None  # the provider's ``error`` when denied
 
 
-def verified_state(runtime: Runtime, token: str | None) -> OAuthState:
+def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str | None) -> OAuthState:
+    """The provider state, signed by us and returning to the browser that was sent out with it.
+    Checked before the state is spent, so a refused callback changes nothing at all."""
     if not token:
         raise OAuthStateError(detail="the provider returned no state")
-    return verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=runtime.settings.public_url)
+    state = verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=runtime.settings.public_url)
+    check_browser_binding(state.binding, binding_cookie)
+    return state
 
 
 async def complete_authorization(

@@ -18,8 +18,12 @@ def authorize_link(
     service_id: str,
     session_id: str,
     redirect_uri: str | None,
+    binding_digest: str,
 ) -> str:
-    state = OAuthState(new_jti(), application_id, consumer_id, unified_api, service_id, session_id, redirect_uri)
+    """``binding_digest``: of the browser binding cookie the rendering page sets (browser_binding.py)."""
+    state = OAuthState(
+        new_jti(), application_id, consumer_id, unified_api, service_id, session_id, redirect_uri, binding_digest
+    )
     token = mint_oauth_token(runtime.keyring, state, audience=LINK_AUDIENCE, issuer=runtime.settings.public_url)
     query = {"state": token, **({"redirect_uri": redirect_uri} if redirect_uri else {})}
     return f"{runtime.settings.public_url}/vault/authorize/{service_id}/{application_id}?{urlencode(query)}"

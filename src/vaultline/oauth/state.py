@@ -8,7 +8,9 @@ Two tokens, two audiences, so one can never stand for the other:
   ``jti`` whose database row (PKCE verifier, ``used_at``) makes it single-use; the provider
   hands it back to ``/vault/callback``.
 
-Both live 10 minutes and carry the application, consumer, integration, session and return URI.
+Both live 10 minutes and carry the application, consumer, integration, session, return URI and
+``bnd``, the digest of the browser binding cookie set by the page that rendered the link
+(oauth/browser_binding.py): neither is honoured in a browser without that cookie.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ LINK_AUDIENCE = "vaultline-oauth-link"
 STATE_AUDIENCE = "vaultline-oauth-state"
 STATE_TTL_SECONDS = 600
 _REQUIRED = ["iss", "aud", "jti", "iat", "exp", "application_id", "consumer_id", "unified_api", "service_id", "sid"]
+_REQUIRED += ["bnd"]  # a state without a browser binding is never honoured
 
 
 class OAuthStateError(BadRequest):
@@ -60,6 +63,7 @@ class OAuthState:
     service_id: str
     session_id: str
     redirect_uri: str | None
+    binding: str  # digest of the browser binding cookie; the cookie itself is never in a token
 
     def claims(self) -> dict[str, Any]:
         return {
@@ -70,13 +74,14 @@ class OAuthState:
             "service_id": self.service_id,
             "sid": self.session_id,
             "redirect_uri": self.redirect_uri,
+            "bnd": self.binding,
         }
 
     def renewed(self, *, redirect_uri: str | None) -> OAuthState:
         """The same authorization under a new ``jti`` (the provider state's own row)."""
         return OAuthState(
             new_jti(), self.application_id, self.consumer_id, self.unified_api, self.service_id,
-            self.session_id, redirect_uri,
+            self.session_id, redirect_uri, self.binding,
         )  # fmt: skip
 
 
@@ -106,4 +111,5 @@ def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: s
     return OAuthState(
         str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),
         str(claims["service_id"]), str(claims["sid"]), redirect_uri if isinstance(redirect_uri, str) else None,
+        str(claims["bnd"]),
     )  # fmt: skip

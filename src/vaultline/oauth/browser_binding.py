@@ -1,0 +1,77 @@
+"""Binds an OAuth authorization to the browser that holds the Hosted Vault session behind it,
+so a link or a provider answer sent to someone else is refused (account-linking CSRF, RFC 6749
+§10.12).
+
+The page that renders an Authorize link sets ``vaultline_oauth_binding``; the link's signed
+``state`` (and then the provider state) carries a SHA-256 digest of it; ``/vault/authorize`` and
+``/vault/callback`` compare the cookie with that digest before doing anything.
+
+The secret is derived from the session cookie (a high-entropy bearer secret only that browser
+holds) rather than drawn at random per link: every page and tab of one session then sets the same
+value, so opening a second integration, or reloading while the provider's page is open, never
+invalidates a link already on screen. Whoever lacks the session cookie cannot compute it. For the
+same reason the callback does not clear it: a random value would be worth clearing, this one would
+only break the session's other tabs (and turn a same-browser replay's "already completed" into a
+false "another browser"); it expires 20 minutes after the last page that set it.
+
+The cookie is HttpOnly and exists only on the two paths that read it (one copy per path, never
+sent with API calls). It is ``SameSite=Lax``: the callback is a top-level GET navigation from the
+provider's site, which Lax cookies accompany (Strict ones would not). Inside Vault JS's cross-site
+iframe on https it is ``SameSite=None; Secure; Partitioned``, like the session cookie, so it lives
+in the same cookie jar as the session it stands for.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from starlette.responses import Response
+
+from vaultline.errors import Forbidden
+from vaultline.hosted.security import set_page_cookie
+from vaultline.oauth.state import STATE_TTL_SECONDS
+
+BINDING_COOKIE = "vaultline_oauth_binding"
+BINDING_PATHS = ("/vault/authorize", "/vault/callback")
+# A link lives 10 minutes, then its provider state 10 more: the cookie must outlive both.
+BINDING_MAX_AGE = 2 * STATE_TTL_SECONDS
+_DERIVATION_LABEL = b"vaultline oauth browser binding\x00"
+
+
+class OAuthBrowserMismatch(Forbidden):
+    """The link or the provider's answer belongs to a Hosted Vault session this browser does not hold."""
+
+    type_name = "OAuthBrowserMismatchError"
+    default_message = (
+        "This sign-in was started in another browser, so it cannot be finished here. If someone sent you "
+        "this link, do not continue. To connect your own account, open the vault from your application "
+        "and choose Authorize there."
+    )
+
+
+def _b64(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def browser_binding(session_cookie: str) -> str:
+    """The binding secret of the browser holding this session cookie (the cookie's value)."""
+    return _b64(hashlib.sha256(_DERIVATION_LABEL + session_cookie.encode()).digest())
+
+
+def binding_digest(binding: str) -> str:
+    """What a signed state carries: it proves nothing to whoever reads the state."""
+    return _b64(hashlib.sha256(binding.encode()).digest())
+
+
+def check_browser_binding(expected_digest: str, cookie: str | None) -> None:
+    if not cookie or not hmac.compare_digest(binding_digest(cookie).encode(), expected_digest.encode()):
+        raise OAuthBrowserMismatch(detail="the binding cookie is missing or belongs to another session")
+
+
+def set_binding_cookie(response: Response, binding: str, *, secure: bool, cross_site: bool) -> None:
+    for path in BINDING_PATHS:
+        set_page_cookie(
+            response, BINDING_COOKIE, binding, path=path, max_age=BINDING_MAX_AGE, secure=secure, cross_site=cross_site
+        )
