@@ -18,6 +18,7 @@ from tests.support.oidc import SERVICE_ID, OidcProvider
 from tests.support.tenants import Tenant, create_tenant
 from tests.support.urls import ALLOWED_ORIGIN, AMBIGUOUS_FORMS, ATTACK
 from vaultline.config import Settings
+from vaultline.oauth.browser_binding import binding_digest
 from vaultline.oauth.state import LINK_AUDIENCE, OAuthState, mint_oauth_token, new_jti
 from vaultline.runtime import Runtime
 
@@ -70,7 +71,9 @@ async def test_a_link_minted_with_an_ambiguous_return_is_refused_at_authorize(
     session = await open_session(client, strict)
     href = await authorize_href(client, session)  # also records the session and its connection
     runtime: Runtime = app.state.runtime
-    state = OAuthState(new_jti(), strict.application_id, "c1", "crm", SERVICE_ID, session.session_id, ATTACK)
+    # Bound to this very browser, so the refusal is about the return address, not the binding.
+    binding = binding_digest(client.cookies.get("vaultline_oauth_binding", path="/vault/authorize") or "")
+    state = OAuthState(new_jti(), strict.application_id, "c1", "crm", SERVICE_ID, session.session_id, ATTACK, binding)
     link = mint_oauth_token(runtime.keyring, state, audience=LINK_AUDIENCE, issuer=PUBLIC_URL)
     path = urlsplit(href).path
     for query in ({"state": link}, {"state": link, "redirect_uri": ATTACK}):

@@ -19,9 +19,9 @@ from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
 from vaultline.hosted.presentation import badge_for
 from vaultline.hosted.rendering import renderer_of
-from vaultline.hosted.security import SESSION_COOKIE, page_headers
+from vaultline.hosted.security import SESSION_COOKIE, page_headers, set_oauth_binding_cookie
 from vaultline.hosted.vault_session import VaultContext, open_vault
-from vaultline.oauth.browser_binding import binding_digest, browser_binding, set_binding_cookie
+from vaultline.oauth.browser_binding import binding_digest, browser_binding
 from vaultline.oauth.links import authorize_link
 from vaultline.runtime import runtime_of
 
@@ -176,7 +176,7 @@ def render_connection(
     )
     if authorize_url is not None and binding is not None:
         secure = vault.runtime.settings.public_url.startswith("https://")
-        set_binding_cookie(response, binding, secure=secure, cross_site=vault.embedded)
+        set_oauth_binding_cookie(response, binding, secure=secure, cross_site=vault.embedded)
     pop_flash(request, response, vault)
     return response
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.errors import Forbidden
+from vaultline.oauth.browser_binding import BINDING_COOKIE, BINDING_MAX_AGE, BINDING_PATHS
 from vaultline.store.applications import InvalidOrigin, normalize_origin
 
 SESSION_COOKIE = "vaultline_session"
@@ -124,3 +125,11 @@ def set_page_cookie(
 
 def clear_cookie(response: Response, name: str, *, session_id: str) -> None:
     response.delete_cookie(name, path=cookie_path(session_id), httponly=True)
+
+
+def set_oauth_binding_cookie(response: Response, binding: str, *, secure: bool, cross_site: bool) -> None:
+    """The OAuth browser binding (oauth/browser_binding.py), on the two paths that read it."""
+    for path in BINDING_PATHS:
+        set_page_cookie(
+            response, BINDING_COOKIE, binding, path=path, max_age=BINDING_MAX_AGE, secure=secure, cross_site=cross_site
+        )

@@ -27,10 +27,7 @@ import base64
 import hashlib
 import hmac
 
-from starlette.responses import Response
-
 from vaultline.errors import Forbidden
-from vaultline.hosted.security import set_page_cookie
 from vaultline.oauth.state import STATE_TTL_SECONDS
 
 BINDING_COOKIE = "vaultline_oauth_binding"
@@ -68,10 +65,3 @@ def binding_digest(binding: str) -> str:
 def check_browser_binding(expected_digest: str, cookie: str | None) -> None:
     if not cookie or not hmac.compare_digest(binding_digest(cookie).encode(), expected_digest.encode()):
         raise OAuthBrowserMismatch(detail="the binding cookie is missing or belongs to another session")
-
-
-def set_binding_cookie(response: Response, binding: str, *, secure: bool, cross_site: bool) -> None:
-    for path in BINDING_PATHS:
-        set_page_cookie(
-            response, BINDING_COOKIE, binding, path=path, max_age=BINDING_MAX_AGE, secure=secure, cross_site=cross_site
-        )
