@@ -16,6 +16,7 @@ from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
 from vaultline.demo import Demo, ensure_demo
 from vaultline.runtime import Runtime
+from vaultline.server_protocol import uvicorn_limits
 
 
 def app_factory() -> FastAPI:
@@ -71,6 +72,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         access_log=False,  # ours redacts tokens from paths
         proxy_headers=True,
         server_header=False,
+        **uvicorn_limits(settings),
     )
     return 0
 
