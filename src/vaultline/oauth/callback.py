@@ -10,6 +10,7 @@ from typing import Literal
 
 from vaultline.connection_state import has_credentials
 from vaultline.errors import Forbidden
+from vaultline.log_escape import escape_for_log
 from vaultline.oauth.authorization import callback_url, live_session
 from vaultline.oauth.provider_client import credentials_from, token_request
 from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, OAuthStateError, OAuthStateUsed, verify_oauth_token
@@ -53,7 +54,7 @@ async def complete_authorization(
         raise OAuthStateError(detail="the state does not match its authorization")
     grant = await live_session(runtime, state, allow_expired=True)
     if error is not None:
-        log.info("OAuth consent for %s ended with %s", state.service_id, error)
+        log.info("OAuth consent for %s ended with %s", state.service_id, escape_for_log(error))
         return CallbackResult(state, "denied", error)
     if not code:
         raise OAuthStateError(detail="the provider returned neither a code nor an error")

@@ -16,6 +16,7 @@ from typing import Any
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
 from vaultline.errors import NotFound, Unprocessable
+from vaultline.log_escape import escape_for_log
 from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, set_oauth_credentials
@@ -101,6 +102,7 @@ async def fresh_credentials(
             after = await get_connection(connection, **_ids(record), ring=runtime.master_keys, for_update=False)
             assert after is not None
     if failure is not None:
-        log.info("refresh of %s+%s refused: %s", record.unified_api, record.service_id, failure.error)
+        # The provider's words: an untrusted party's text must not forge log lines either.
+        log.info("refresh of %s+%s refused: %s", record.unified_api, record.service_id, escape_for_log(failure.error))
         raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": failure.error})
     return after
