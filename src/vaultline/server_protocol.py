@@ -84,7 +84,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.refusal = limits.refusal
         self.header_timer: asyncio.TimerHandle | None = None
         self.reading_headers = False  # a request has begun and its headers are not complete
-        self.header_bytes = 0  # bytes of the pending headers received before the current read
+        self.header_bytes = 0  # bytes surely in the pending headers: whole reads made while they were pending
+        self.header_bytes_bound = 0  # at least the size of the pending headers: every read they touched
+        self.read_bytes = 0
         self.refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -101,6 +103,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # or when no earlier request's body was still arriving (the read begins a request).
         cycle = self.cycle
         read_is_headers = self.reading_headers or cycle is None or not cycle.more_body
+        self.read_bytes = len(data)
+        if self.reading_headers:
+            self.header_bytes_bound += len(data)
         self.feed(data)
         if not self.reading_headers or self.refused:
             return
@@ -132,16 +137,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self.reading_headers = True
         self.header_bytes = 0
+        self.header_bytes_bound = self.read_bytes
 
     def on_headers_complete(self) -> None:
         self.reading_headers = False
         self.cancel_header_timer()
-        size = len(self.url) + sum(len(name) + len(value) for name, value in self.headers)
-        if size + _FIELD_OVERHEAD * len(self.headers) > self.max_header_bytes or len(self.headers) > MAX_HEADER_FIELDS:
+        if len(self.headers) > MAX_HEADER_FIELDS or (
+            # Measured only when the reads could hold too much: never for a request of usual size.
+            self.header_bytes_bound > self.max_header_bytes and self.exact_header_bytes() > self.max_header_bytes
+        ):
             self.refuse_headers()
             # Stops the parser: nothing of this request reaches the application.
             raise RequestHeadersTooLarge()
         super().on_headers_complete()
+
+    def exact_header_bytes(self) -> int:
+        fields = sum(len(name) + len(value) + _FIELD_OVERHEAD for name, value in self.headers)
+        return len(self.url) + fields
 
     def refuse_headers(self) -> None:
         self.refused = True
