@@ -26,7 +26,8 @@ from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
 from vaultline.hosted import install_hosted_vault, oauth_pages
 from vaultline.hosted.error_pages import is_hosted_path, render_error_page
-from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, redact_path
+from vaultline.log_escape import escape_for_log
+from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
 from vaultline.nul_guard import NulGuardMiddleware
 from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
@@ -128,8 +129,8 @@ def _install_error_handlers(app: FastAPI, public_url: str) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error(
             "unhandled error on %s %s (rid=%s)",
-            request.method,
-            redact_path(request.url.path),
+            escape_for_log(request.method),
+            loggable_path(request.scope["path"]),  # as routed; request.url drops CR and LF
             request.scope.get("state", {}).get("request_id"),
             exc_info=exc,
         )

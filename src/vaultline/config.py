@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     # Proxies (addresses or networks, comma-separated) whose X-Forwarded-For / X-Forwarded-Proto
     # are believed. Empty: the client address is the connecting peer, whatever it claims.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    # Limits for a server facing the internet directly (a reverse proxy may set tighter ones).
+    # Request line and headers together; a 4 KB session token fits twice, as header and cookie.
+    max_header_bytes: int = Field(default=32 * 1024, ge=4096, le=1024 * 1024)
+    # A request's headers must all arrive within this many seconds of the connection opening or
+    # the request beginning; slower connections are closed (slowloris).
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Open connections per worker process; past it requests are answered 503.
+    max_connections: int = Field(default=1000, ge=1)
 
     @field_validator("public_url")
     @classmethod

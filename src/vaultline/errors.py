@@ -94,6 +94,14 @@ class PayloadTooLarge(VaultError):
     default_message = "Request body too large"
 
 
+class RequestHeadersTooLarge(VaultError):
+    """The request line and headers are over 32 KB (or ``VAULTLINE_MAX_HEADER_BYTES``); the connection is closed."""
+
+    status_code = 431
+    type_name = "RequestHeaderFieldsTooLargeError"
+    default_message = "Request headers too large"
+
+
 class UnsupportedMediaType(VaultError):
     """The body is not JSON. Send ``Content-Type: application/json``."""
 
@@ -161,6 +169,7 @@ DOCUMENTED_ERRORS: tuple[type[VaultError], ...] = (
     UnsupportedMediaType,
     Unprocessable,
     TooManyRequests,
+    RequestHeadersTooLarge,
     ServiceUnavailable,
     VaultError,
 )

@@ -15,6 +15,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vaultline.errors import BadRequest, PayloadTooLarge, VaultError
+from vaultline.log_escape import escape_for_log
 
 access_log = logging.getLogger("vaultline.access")
 
@@ -26,6 +27,11 @@ _SESSION_PATH = re.compile(r"^/session/[^/?]+")
 
 def redact_path(path: str) -> str:
     return _SESSION_PATH.sub("/session/[redacted]", path)
+
+
+def loggable_path(path: str) -> str:
+    """The request path as a log line may show it: no token, no control characters."""
+    return escape_for_log(redact_path(path))
 
 
 class RequestContextMiddleware:
@@ -64,8 +70,8 @@ class RequestContextMiddleware:
             if self.log_requests:
                 access_log.info(
                     "%s %s %d %.1fms rid=%s",
-                    scope["method"],
-                    redact_path(scope["path"]),
+                    escape_for_log(scope["method"]),
+                    loggable_path(scope["path"]),
                     status,
                     (time.perf_counter() - started) * 1000,
                     request_id.decode(),

@@ -25,6 +25,7 @@ from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
 from vaultline.demo import Demo, ensure_demo, mint_demo_session
 from vaultline.runtime import Runtime
+from vaultline.server_protocol import uvicorn_limits
 from vaultline.sessions.minting import MintedSession
 
 
@@ -72,13 +73,13 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         demo, session = asyncio.run(_prepare(settings))
         _print_banner(settings, demo, session, demo_hint)
         os.environ["VAULTLINE_PUBLIC_URL"] = settings.public_url  # what the workers' Settings() read
-        return _serve_on(sockets, args.workers)
+        return _serve_on(settings, sockets, args.workers)
     finally:
         for sock in sockets:
             sock.close()
 
 
-def _serve_on(sockets: list[socket.socket], workers: int) -> int:
+def _serve_on(settings: Settings, sockets: list[socket.socket], workers: int) -> int:
     config = uvicorn.Config(
         "vaultline.cli.serve_command:app_factory",
         factory=True,
@@ -86,6 +87,7 @@ def _serve_on(sockets: list[socket.socket], workers: int) -> int:
         access_log=False,  # ours redacts tokens from paths
         proxy_headers=False,  # the app honours VAULTLINE_TRUSTED_PROXIES only (client_address.py)
         server_header=False,
+        **uvicorn_limits(settings),
     )
     if config.workers > 1:
         Multiprocess(config, sockets=sockets).run()  # it turns signals into a shutdown itself

@@ -12,6 +12,7 @@ from vaultline.connections.offered import read_connection
 from vaultline.connections.state import has_credentials
 from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import Forbidden
+from vaultline.log_escape import escape_for_log
 from vaultline.oauth.authorization import callback_url, live_session
 from vaultline.oauth.browser_binding import check_browser_binding
 from vaultline.oauth.provider_client import credentials_from, token_request
@@ -59,7 +60,7 @@ async def complete_authorization(
         raise OAuthStateError(detail="the state does not match its authorization")
     grant = await live_session(runtime, state, allow_expired=True)
     if error is not None:
-        log.info("OAuth consent for %s ended with %s", state.service_id, error)
+        log.info("OAuth consent for %s ended with %s", state.service_id, escape_for_log(error))
         return CallbackResult(state, "denied", error)
     if not code:
         raise OAuthStateError(detail="the provider returned neither a code nor an error")

@@ -18,6 +18,7 @@ from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import NotFound, Unprocessable
+from vaultline.log_escape import escape_for_log
 from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
@@ -102,6 +103,8 @@ async def fresh_credentials(
                 await set_oauth_credentials(connection, record=current, credentials=credentials, ring=ring)
                 after = await reread_connection(connection, record=current, ring=ring)
     if failure is not None:
-        log.info("refresh of %s refused: %s", connection_id(record.unified_api, record.service_id), failure.error)
+        # The provider's words: an untrusted party's text must not forge log lines either.
+        refused = connection_id(record.unified_api, record.service_id)
+        log.info("refresh of %s refused: %s", refused, escape_for_log(failure.error))
         raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": failure.error})
     return after
