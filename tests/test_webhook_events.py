@@ -3,6 +3,8 @@ that they are written in the change's own transaction."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -10,6 +12,7 @@ from fastapi import FastAPI
 from tests.support.connections import PIPEDRIVE_TOKEN, offer, session_headers
 from tests.support.tenants import Tenant
 from tests.support.webhooks import outbox, point_webhook
+from vaultline.webhooks.event_ids import new_event_id
 
 PIPEDRIVE = "/vault/connections/crm/pipedrive"
 
@@ -85,3 +88,13 @@ async def test_no_webhook_means_no_outbox_rows(app: FastAPI, client: httpx.Async
     await offer(app, tenant)
     await client.patch(PIPEDRIVE, headers=tenant.headers("dan"), json={"enabled": True})
     assert await outbox(app, tenant.application_id) == []
+
+
+def test_event_ids_made_in_one_millisecond_sort_in_the_order_they_were_made() -> None:
+    # Two events of one change (updated, then callable) share a millisecond: listing and delivery
+    # order by (created_at, id), so the id must keep their order, also past the counter's range.
+    made = [new_event_id(1_764_000_000_000) for _ in range(5000)]
+    assert sorted(made) == made and len(set(made)) == len(made)
+    assert all(uuid.UUID(event_id).version == 7 for event_id in made)
+    later = new_event_id(1_764_000_000_001)
+    assert later > made[-1]

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import hypothesis
 import requests
 from hypothesis import strategies as st
 from schemathesis import Case
@@ -14,6 +15,7 @@ from schemathesis.core import NotSet
 
 from tests.support.tenants import Tenant
 
+_MAX_SENDABLE_URL = 65_536  # httpx refuses longer URLs (InvalidURL "URL too long")
 ERROR_KEYS = {"status_code", "error", "type_name", "message", "detail", "ref"}
 
 # Most cases carry valid credentials so they reach the handlers; the rest probe the auth layer.
@@ -71,6 +73,9 @@ async def send_case(
             headers[name] = value
     raw_headers = [(_header_bytes(name), _header_bytes(value)) for name, value in headers.items()]
     assert prepared.method is not None and prepared.url is not None
+    # Three 4 KB query values of multi-byte characters, percent-encoded, can pass httpx's URL limit
+    # (64 KB): no client can send that request (and `vaultline serve` would answer 431), so drop it.
+    hypothesis.assume(len(prepared.url) <= _MAX_SENDABLE_URL)
     response = await client.request(prepared.method, prepared.url, headers=raw_headers, content=body)
     return response, headers
 

@@ -74,7 +74,7 @@ async def claim_due_events(
     candidates = (
         select(webhook_events.c.id)
         .where(due, webhook_events.c.application_id.in_(enabled))
-        .order_by(webhook_events.c.next_attempt_at, webhook_events.c.created_at)
+        .order_by(webhook_events.c.next_attempt_at, webhook_events.c.created_at, webhook_events.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=webhook_events)
     )
@@ -89,7 +89,9 @@ async def claim_due_events(
     if not result.rowcount:
         return []
     rows = await connection.execute(
-        select(webhook_events).where(webhook_events.c.claimed_by == claim).order_by(webhook_events.c.created_at)
+        select(webhook_events)
+        .where(webhook_events.c.claimed_by == claim)
+        .order_by(webhook_events.c.created_at, webhook_events.c.id)
     )
     return [OutboxEvent(r.id, r.application_id, r.type, r.payload, r.attempts, r.created_at) for r in rows]
 
@@ -143,7 +145,7 @@ async def list_events(connection: AsyncConnection, *, application_id: str, limit
     query = (
         select(webhook_events)
         .where(webhook_events.c.application_id == application_id)
-        .order_by(webhook_events.c.created_at.desc())
+        .order_by(webhook_events.c.created_at.desc(), webhook_events.c.id.desc())
         .limit(limit)
     )
     return [dict(row._mapping) for row in await connection.execute(query)]

@@ -4,7 +4,6 @@ change it describes was committed."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +12,7 @@ from vaultline.clock import iso_from_ms, now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.store.webhook_outbox import insert_event
 from vaultline.store.webhooks import webhook_enabled
+from vaultline.webhooks.event_ids import new_event_id
 
 CONNECTION_CREATED = "vault.connection.created"
 CONNECTION_UPDATED = "vault.connection.updated"
@@ -49,8 +49,8 @@ async def enqueue_event(
         raise ValueError(f"unknown webhook event type {type!r}")
     if not await webhook_enabled(connection, application_id=application_id):
         return None
-    event_id = str(uuid.uuid4())
     at = now_ms()
+    event_id = new_event_id(at)
     inner = {
         "event_id": event_id,
         "event_type": type,
