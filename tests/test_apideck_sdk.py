@@ -1,0 +1,209 @@
+"""Apideck's own generated Python SDK (`apideck-unify`), pointed at a real `vaultline serve`, drives
+every Vault operation as an Apideck customer would. The SDK validates each answer against its models
+(built from Apideck's spec), so any difference in our wire format fails here as an exception or a
+missing field. One test per resource; the setup helpers are shared so new operations slot in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from apideck_unify import Apideck, models
+
+from tests.support.connections import PIPEDRIVE_TOKEN
+from tests.support.live_server import LiveServer, create_app_via_cli, live_server, run_cli
+from vaultline.config import Settings
+
+pytestmark = [
+    pytest.mark.slow,
+    # The SDK's own request models trip pydantic's serializer: its "open" enums store a plain str
+    # (`UnifiedAPIID.CRM` becomes "crm" on validation), then warn when serializing it as an enum.
+    # That warning is about the SDK, not about our answers; the suite turns warnings into errors.
+    pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning"),
+]
+
+# The header Apideck's clients send with a session token instead of an API key.
+JWT_AUTH = {"x-apideck-auth-type": "JWT"}
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A SaaS with its application on a running server, as the customer's backend knows it."""
+
+    server: LiveServer
+    application_id: str
+    api_key: str
+
+    def sdk(self, consumer_id: str = "acme-consumer") -> Apideck:
+        """The SDK as a customer's backend builds it: API key, app id, consumer id and our URL."""
+        return Apideck(
+            api_key=self.api_key, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url
+        )
+
+    def session_sdk(self, consumer_id: str, settings: models.Settings | None = None) -> Apideck:
+        """The SDK holding a session token where the API key goes (calls must add ``JWT_AUTH``)."""
+        token = mint_session(self.sdk(consumer_id), settings).session_token
+        assert token is not None
+        return Apideck(api_key=token, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url)
+
+    def offer(self, *service_ids: str) -> None:
+        run_cli(self.server.env, "integrations", "enable", "--app", self.application_id, *service_ids)
+
+
+@pytest.fixture
+def customer(settings: Settings) -> Iterator[Customer]:
+    with live_server(settings) as server:
+        app = create_app_via_cli(server.env, "Acme SaaS")
+        yield Customer(server, app["application_id"], app["api_key"])
+
+
+def mint_session(sdk: Apideck, settings: models.Settings | None = None) -> models.CreateSessionResponseData:
+    metadata = models.ConsumerMetadata(account_name="Acme", email="ann@acme.example")
+    result = sdk.vault.sessions.create(session=models.Session(consumer_metadata=metadata, settings=settings))
+    assert result.create_session_response is not None
+    answer = result.create_session_response
+    assert answer.status_code == 200 and answer.status == "OK"
+    return answer.data
+
+
+def add_pipedrive(sdk: Apideck) -> models.Connection:
+    """An API-key integration entered with its settings, as the customer's backend would."""
+    result = sdk.vault.connections.update(
+        service_id="pipedrive", unified_api="crm", enabled=True, settings={"api_token": PIPEDRIVE_TOKEN}
+    )
+    assert result.update_connection_response is not None
+    connection = result.update_connection_response.data
+    assert connection is not None
+    return connection
+
+
+def test_sessions_create(customer: Customer) -> None:
+    settings = models.Settings(
+        unified_apis=[models.UnifiedAPIID.CRM], allow_actions=[models.AllowActions.DISABLE], session_length="30m"
+    )
+    data = mint_session(customer.sdk("ann"), settings)
+    assert data.session_uri.startswith(f"{customer.server.url}/session/")
+    assert data.session_token and data.session_uri.endswith(data.session_token)
+
+
+def test_consumers(customer: Customer) -> None:
+    sdk = customer.sdk()
+    created = sdk.vault.consumers.create(
+        consumer_id="cons-1", metadata={"account_name": "Acme", "user_name": "Ann", "email": "ann@acme.example"}
+    )
+    assert created.create_consumer_response is not None
+    assert created.create_consumer_response.status_code == 200
+    assert created.create_consumer_response.data.consumer_id == "cons-1"
+    sdk.vault.consumers.create(consumer_id="cons-2", metadata={"account_name": "Beta"})
+
+    listed = sdk.vault.consumers.list()
+    assert listed is not None and listed.get_consumers_response is not None
+    page = listed.get_consumers_response
+    assert {c.consumer_id for c in page.data} >= {"cons-1", "cons-2"}
+    assert page.meta is not None and page.links is not None
+
+    one = sdk.vault.consumers.get(consumer_id="cons-1")
+    assert one.get_consumer_response is not None
+    consumer = one.get_consumer_response.data
+    assert consumer.consumer_id == "cons-1"
+    assert consumer.metadata is not None and consumer.metadata.email == "ann@acme.example"
+
+    updated = sdk.vault.consumers.update(consumer_id="cons-1", metadata={"user_name": "Ann B."})
+    assert updated.update_consumer_response is not None
+    metadata = updated.update_consumer_response.data.metadata
+    assert metadata is not None and metadata.user_name == "Ann B."
+
+    deleted = sdk.vault.consumers.delete(consumer_id="cons-2")
+    assert deleted.delete_consumer_response is not None
+    assert deleted.delete_consumer_response.data.consumer_id == "cons-2"
+    with pytest.raises(models.NotFoundResponse):
+        sdk.vault.consumers.get(consumer_id="cons-2")
+
+
+def test_connections(customer: Customer) -> None:
+    customer.offer("pipedrive", "deel")
+    sdk = customer.sdk("ann")
+
+    listed = sdk.vault.connections.list()
+    assert listed.get_connections_response is not None
+    every = {c.id: c for c in listed.get_connections_response.data}
+    assert set(every) == {"crm+pipedrive", "hris+deel"}
+    assert every["crm+pipedrive"].state == models.ConnectionState.AVAILABLE
+    only_crm = sdk.vault.connections.list(api="crm").get_connections_response
+    assert only_crm is not None and [c.id for c in only_crm.data] == ["crm+pipedrive"]
+
+    connection = add_pipedrive(sdk)
+    assert connection.id == "crm+pipedrive" and connection.state == models.ConnectionState.CALLABLE
+    assert connection.enabled is True and connection.settings == {"api_token": "********"}
+    assert isinstance(connection.created_at, float | int) and connection.created_at > 1_600_000_000_000
+
+    got = sdk.vault.connections.get(service_id="pipedrive", unified_api="crm").get_connection_response
+    assert got is not None and got.data is not None
+    assert got.data.state == models.ConnectionState.CALLABLE and got.data.service_id == "pipedrive"
+
+    disabled = sdk.vault.connections.update(service_id="pipedrive", unified_api="crm", enabled=False)
+    assert disabled.update_connection_response is not None and disabled.update_connection_response.data is not None
+    assert disabled.update_connection_response.data.enabled is False
+
+    deleted = sdk.vault.connections.delete(service_id="pipedrive", unified_api="crm")
+    assert deleted.http_meta.response.status_code == 204
+    after = sdk.vault.connections.get(service_id="pipedrive", unified_api="crm").get_connection_response
+    assert after is not None and after.data is not None and after.data.state == models.ConnectionState.AVAILABLE
+
+
+def test_validate_connection(customer: Customer) -> None:
+    customer.offer("pipedrive")
+    sdk = customer.sdk("ann")
+    add_pipedrive(sdk)
+    result = sdk.vault.validate_connection.state(service_id="pipedrive", unified_api="crm")
+    assert result.validate_connection_state_response is not None
+    data = result.validate_connection_state_response.data
+    assert data.id == "crm+pipedrive" and data.state == models.ConnectionState.CALLABLE
+
+
+def test_session_token_calls(customer: Customer) -> None:
+    """The Hosted Vault's own calls, made through the SDK with a session token."""
+    customer.offer("pipedrive", "deel")
+    sdk = customer.session_sdk("ann", models.Settings(unified_apis=[models.UnifiedAPIID.CRM]))
+    listed = sdk.vault.connections.list(http_headers=JWT_AUTH).get_connections_response
+    assert listed is not None and [c.id for c in listed.data] == ["crm+pipedrive"]
+    connection = sdk.vault.connections.update(
+        service_id="pipedrive",
+        unified_api="crm",
+        enabled=True,
+        settings={"api_token": PIPEDRIVE_TOKEN},
+        http_headers=JWT_AUTH,
+    ).update_connection_response
+    assert connection is not None and connection.data is not None
+    assert connection.data.state == models.ConnectionState.CALLABLE
+    # the session's unified_apis are enforced on the server, not only in the UI
+    with pytest.raises(models.APIError) as refused:
+        sdk.vault.connections.get(service_id="deel", unified_api="hris", http_headers=JWT_AUTH)
+    assert refused.value.status_code == 403
+
+
+def test_logs(customer: Customer) -> None:
+    customer.offer("pipedrive")
+    sdk = customer.sdk("ann")
+    add_pipedrive(sdk)
+    sdk.vault.connections.get(service_id="pipedrive", unified_api="crm")
+    # Consumer logs are written after the answer is sent; wait until both calls are visible.
+    deadline = time.monotonic() + 10
+    while True:
+        page = sdk.vault.logs.list(limit=1)
+        assert page is not None and page.get_logs_response is not None
+        logs = page.get_logs_response
+        following = page.next()
+        if following is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert logs.status_code == 200 and len(logs.data) == 1
+    assert logs.meta is not None and logs.meta.cursors is not None and logs.meta.cursors.next
+    assert following is not None and following.get_logs_response is not None
+    second = following.get_logs_response.data
+    paths = {entry.path for entry in [*logs.data, *second]}
+    assert paths <= {"/vault/connections/crm/pipedrive"}
+    entry = logs.data[0]
+    assert entry.consumer_id == "ann" and entry.unified_api == "vault" and entry.service.id == "pipedrive"
