@@ -5,12 +5,17 @@ missing field. One test per resource; the setup helpers are shared so new operat
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import httpx
 import pytest
+import schemathesis
 from apideck_unify import Apideck, models
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.support.connections import PIPEDRIVE_TOKEN
 from tests.support.live_server import LiveServer, create_app_via_cli, live_server, run_cli
@@ -24,8 +29,41 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning"),
 ]
 
+REFERENCE_SPEC = Path(__file__).parents[2] / "shared/reference/apideck-vault-openapi.yml"
+
 # The header Apideck's clients send with a session token instead of an API key.
 JWT_AUTH = {"x-apideck-auth-type": "JWT"}
+
+
+@functools.cache
+def reference_schema() -> OpenApiSchema:
+    return schemathesis.openapi.from_path(REFERENCE_SPEC)
+
+
+@dataclass
+class WireRecorder:
+    """Every answer the SDK received, checked afterwards against Apideck's spec itself: the SDK's
+    models are more lenient than the spec (a `null` where the spec has a number parses fine)."""
+
+    answers: list[httpx.Response] = field(default_factory=list)
+
+    def record(self, response: httpx.Response) -> None:
+        response.read()
+        self.answers.append(response)
+
+    def mismatches(self) -> list[str]:
+        found = []
+        for response in self.answers:
+            request = response.request
+            operation = reference_schema().find_operation_by_path(request.method, request.url.path)
+            if operation is None:
+                found.append(f"{request.method} {request.url.path}: not an operation of the spec")
+                continue
+            try:
+                operation.validate_response(response)
+            except AssertionError as failure:  # schemathesis' failures are AssertionErrors
+                found.append(f"{request.method} {request.url.path} -> {response.status_code}: {failure}")
+        return found
 
 
 @dataclass(frozen=True)
@@ -35,18 +73,25 @@ class Customer:
     server: LiveServer
     application_id: str
     api_key: str
+    http: httpx.Client
 
     def sdk(self, consumer_id: str = "acme-consumer") -> Apideck:
         """The SDK as a customer's backend builds it: API key, app id, consumer id and our URL."""
         return Apideck(
-            api_key=self.api_key, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url
+            api_key=self.api_key,
+            app_id=self.application_id,
+            consumer_id=consumer_id,
+            server_url=self.server.url,
+            client=self.http,
         )
 
     def session_sdk(self, consumer_id: str, settings: models.Settings | None = None) -> Apideck:
         """The SDK holding a session token where the API key goes (calls must add ``JWT_AUTH``)."""
         token = mint_session(self.sdk(consumer_id), settings).session_token
         assert token is not None
-        return Apideck(api_key=token, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url)
+        return Apideck(
+            api_key=token, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url, client=self.http
+        )
 
     def offer(self, *service_ids: str) -> None:
         run_cli(self.server.env, "integrations", "enable", "--app", self.application_id, *service_ids)
@@ -54,9 +99,18 @@ class Customer:
 
 @pytest.fixture
 def customer(settings: Settings) -> Iterator[Customer]:
-    with live_server(settings) as server:
+    """The customer, and after the test every answer its SDK got, checked against the spec."""
+    if not REFERENCE_SPEC.is_file():
+        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC}")
+    recorder = WireRecorder()
+    with (
+        live_server(settings) as server,
+        httpx.Client(follow_redirects=True, event_hooks={"response": [recorder.record]}) as http,
+    ):
         app = create_app_via_cli(server.env, "Acme SaaS")
-        yield Customer(server, app["application_id"], app["api_key"])
+        yield Customer(server, app["application_id"], app["api_key"], http)
+    assert recorder.answers, "the SDK made no call"
+    assert not recorder.mismatches(), "\n".join(recorder.mismatches())
 
 
 def mint_session(sdk: Apideck, settings: models.Settings | None = None) -> models.CreateSessionResponseData:
