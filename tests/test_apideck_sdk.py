@@ -90,7 +90,11 @@ class Customer:
         token = mint_session(self.sdk(consumer_id), settings).session_token
         assert token is not None
         return Apideck(
-            api_key=token, app_id=self.application_id, consumer_id=consumer_id, server_url=self.server.url, client=self.http
+            api_key=token,
+            app_id=self.application_id,
+            consumer_id=consumer_id,
+            server_url=self.server.url,
+            client=self.http,
         )
 
     def offer(self, *service_ids: str) -> None:
