@@ -9,6 +9,7 @@ import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -144,6 +145,9 @@ def test_sessions_create(customer: Customer) -> None:
     data = mint_session(customer.sdk("ann"), settings)
     assert data.session_uri.startswith(f"{customer.server.url}/session/")
     assert data.session_token and data.session_uri.endswith(data.session_token)
+    # the SDK's bare call sends no body at all
+    bare = customer.sdk("bob").vault.sessions.create().create_session_response
+    assert bare is not None and bare.data.session_uri.endswith(bare.data.session_token or "-")
 
 
 def test_consumers(customer: Customer) -> None:
@@ -159,8 +163,14 @@ def test_consumers(customer: Customer) -> None:
     listed = sdk.vault.consumers.list()
     assert listed is not None and listed.get_consumers_response is not None
     page = listed.get_consumers_response
-    assert {c.consumer_id for c in page.data} >= {"cons-1", "cons-2"}
+    assert {c.consumer_id for c in page.data} == {"cons-1", "cons-2"}
     assert page.meta is not None and page.links is not None
+    first = sdk.vault.consumers.list(limit=1)
+    assert first is not None and first.get_consumers_response is not None
+    following = first.next()  # the SDK follows meta.cursors.next
+    assert following is not None and following.get_consumers_response is not None
+    ids = [c.consumer_id for c in [*first.get_consumers_response.data, *following.get_consumers_response.data]]
+    assert sorted(ids) == ["cons-1", "cons-2"]
 
     one = sdk.vault.consumers.get(consumer_id="cons-1")
     assert one.get_consumer_response is not None
@@ -265,3 +275,14 @@ def test_logs(customer: Customer) -> None:
     assert paths <= {"/vault/connections/crm/pipedrive"}
     entry = logs.data[0]
     assert entry.consumer_id == "ann" and entry.unified_api == "vault" and entry.service.id == "pipedrive"
+
+    # the SDK's filter: deepObject query keys, status codes sent as floats, dates as ISO 8601
+    only_patch = models.LogsFilter(
+        connector_id="crm+pipedrive",
+        http_methods=["PATCH"],
+        status_codes=[200.0],
+        start_date=datetime.now(UTC) - timedelta(hours=1),
+    )
+    filtered = sdk.vault.logs.list(filter_=only_patch)
+    assert filtered is not None and filtered.get_logs_response is not None
+    assert [(e.http_method, e.status_code) for e in filtered.get_logs_response.data] == [("PATCH", 200)]
