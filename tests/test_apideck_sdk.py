@@ -153,6 +153,17 @@ def test_sessions_create(customer: Customer) -> None:
     # the SDK's bare call sends no body at all
     bare = customer.sdk("bob").vault.sessions.create().create_session_response
     assert bare is not None and bare.data.session_uri.endswith(bare.data.session_token or "-")
+    # a wrong key is the SDK's own UnauthorizedResponse, its body parsed into the error shape
+    wrong = Apideck(
+        api_key="vl_live_wrong",
+        app_id=customer.application_id,
+        consumer_id="ann",
+        server_url=customer.server.url,
+        client=customer.http,
+    )
+    with pytest.raises(models.UnauthorizedResponse) as refused:
+        wrong.vault.sessions.create()
+    assert refused.value.data.status_code == 401 and refused.value.data.type_name
 
 
 def test_consumers(customer: Customer) -> None:
@@ -211,6 +222,9 @@ def test_connections(customer: Customer) -> None:
     assert connection.id == "crm+pipedrive" and connection.state == models.ConnectionState.CALLABLE
     assert connection.enabled is True and connection.settings == {"api_token": "********"}
     assert isinstance(connection.created_at, float | int) and connection.created_at > 1_600_000_000_000
+
+    configured = sdk.vault.connections.list(configured=True).get_connections_response
+    assert configured is not None and [c.id for c in configured.data] == ["crm+pipedrive"]
 
     got = sdk.vault.connections.get(service_id="pipedrive", unified_api="crm").get_connection_response
     assert got is not None and got.data is not None
