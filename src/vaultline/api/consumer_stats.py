@@ -17,7 +17,6 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_application, validate_consumer_id
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.api.schemas import ConsumerRequestCountsResponse
-from vaultline.clock import iso_from_ms
 from vaultline.errors import BadRequest, NotFound
 from vaultline.responses import ok
 from vaultline.runtime import runtime_of
@@ -28,8 +27,9 @@ router = APIRouter(prefix="/vault/consumers", tags=["Consumers"])
 _EXAMPLE = "2026-11-01T00:00:00.000Z"
 
 
-def datetime_ms(text: str, name: str) -> int:
-    """An ISO 8601 date-time as epoch milliseconds; without a zone it is UTC, as in the spec's examples."""
+def parse_datetime(text: str, name: str) -> tuple[int, str]:
+    """An ISO 8601 date-time as epoch milliseconds and as a UTC ISO string; without a zone it is
+    UTC, as in the spec's examples. A moment whose UTC form leaves years 1-9999 is a 400."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -37,7 +37,8 @@ def datetime_ms(text: str, name: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        return int(moment.timestamp() * 1000)
+        utc = moment.astimezone(UTC)
+        return int(utc.timestamp() * 1000), utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     except (OverflowError, OSError, ValueError):
         raise BadRequest(f"{name} is out of range") from None
 
@@ -57,7 +58,8 @@ async def consumer_request_counts(
     end_datetime: str = Query(max_length=64, description="Until this moment (included)"),
 ) -> Response:
     application = await authenticate_application(request)
-    start_ms, end_ms = datetime_ms(start_datetime, "start_datetime"), datetime_ms(end_datetime, "end_datetime")
+    start_ms, start_iso = parse_datetime(start_datetime, "start_datetime")
+    end_ms, end_iso = parse_datetime(end_datetime, "end_datetime")
     if end_ms < start_ms:
         raise BadRequest("end_datetime is before start_datetime")
     try:
@@ -75,8 +77,8 @@ async def consumer_request_counts(
         {
             "application_id": application.id,
             "consumer_id": consumer_id,
-            "start_datetime": iso_from_ms(start_ms),
-            "end_datetime": iso_from_ms(end_ms),
+            "start_datetime": start_iso,
+            "end_datetime": end_iso,
             "aggregated_request_count": count,
             "request_counts": {"unify": 0, "proxy": 0, "vault": count},
         }
