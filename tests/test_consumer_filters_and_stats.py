@@ -72,9 +72,8 @@ async def test_filters_combine_and_pages_keep_them(client: httpx.AsyncClient, co
     body = first.json()
     assert [c["consumer_id"] for c in body["data"]] == ["acme-1"]
     assert "filter%5Bsearch%5D=acme" in body["links"]["next"]
-    second = await client.get(
-        "/vault/consumers", headers=consumers.headers(None), params={**params, "cursor": body["meta"]["cursors"]["next"]}
-    )
+    following = {**params, "cursor": body["meta"]["cursors"]["next"]}
+    second = await client.get("/vault/consumers", headers=consumers.headers(None), params=following)
     assert [c["consumer_id"] for c in second.json()["data"]] == ["acme-2"]
     assert second.json()["meta"]["cursors"]["next"] is None
     assert await listed(client, consumers, **{"filter[consumer_id]": "globex", "filter[search]": "acme"}) == []
@@ -113,9 +112,7 @@ STATS = "/vault/consumers/{}/stats"
 RANGE = {"start_datetime": "2000-01-01T00:00:00.000Z", "end_datetime": "2100-01-01T00:00:00Z"}
 
 
-async def test_stats_count_the_consumers_logged_calls(
-    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
-) -> None:
+async def test_stats_count_the_consumers_logged_calls(app: FastAPI, client: httpx.AsyncClient, tenant: Tenant) -> None:
     await offer(app, tenant)
     await client.post("/vault/consumers", headers=tenant.headers(None), json={"consumer_id": "counted"})
     for _ in range(3):

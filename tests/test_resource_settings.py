@@ -95,9 +95,7 @@ async def test_a_resource_without_settings_is_a_404(client: httpx.AsyncClient, b
         assert response.json()["detail"]["configurable_resources"] == ["leads", "deals", "persons", "organizations"]
 
 
-async def test_an_integration_not_offered_is_a_404(
-    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
-) -> None:
+async def test_an_integration_not_offered_is_a_404(app: FastAPI, client: httpx.AsyncClient, tenant: Tenant) -> None:
     await offer(app, tenant, ["bamboohr"])
     response = await client.get(LEADS, headers=tenant.headers("x"))
     assert response.status_code == 404
@@ -184,9 +182,7 @@ async def test_a_change_sends_an_updated_event_and_no_change_sends_none(
     assert len(await outbox(app, tenant.application_id)) == len(events)
 
 
-async def test_calls_are_in_the_consumer_logs(
-    app: FastAPI, client: httpx.AsyncClient, backend: dict[str, str]
-) -> None:
+async def test_calls_are_in_the_consumer_logs(app: FastAPI, client: httpx.AsyncClient, backend: dict[str, str]) -> None:
     await client.get(LEADS, headers=backend)
     await client.patch(LEADS, headers=backend, json={"configuration": []})
     logs = await read_logs(app, client, backend)
