@@ -28,6 +28,7 @@ OPERATION_IDS = (
     "consumersAll",
     "consumersUpdate",
     "consumerRequestCountsAll",
+    "connectionsAll",
     "connectionsOne",
     "connectionsUpdate",
     "connectionSettingsAll",
