@@ -13,10 +13,12 @@ from vaultline_sdk._config import resolve_config
 from vaultline_sdk._constants import DEFAULT_MAX_RETRIES
 from vaultline_sdk.resources import (
     AsyncConnections,
+    AsyncConnectionSettings,
     AsyncConsumers,
     AsyncLogs,
     AsyncSessions,
     Connections,
+    ConnectionSettings,
     Consumers,
     Logs,
     Sessions,
@@ -51,9 +53,11 @@ class SDK:
     sessions: Sessions
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: Consumers
-    """Create, list, get, update and delete consumers."""
+    """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: Connections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_settings: ConnectionSettings
+    """One resource's default values on a consumer's connection: get, update."""
     logs: Logs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -79,6 +83,7 @@ class SDK:
         self.sessions = Sessions(self._client)
         self.consumers = Consumers(self._client)
         self.connections = Connections(self._client)
+        self.connection_settings = ConnectionSettings(self._client)
         self.logs = Logs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
@@ -134,9 +139,11 @@ class AsyncSDK:
     sessions: AsyncSessions
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: AsyncConsumers
-    """Create, list, get, update and delete consumers."""
+    """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: AsyncConnections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_settings: AsyncConnectionSettings
+    """One resource's default values on a consumer's connection: get, update."""
     logs: AsyncLogs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -162,6 +169,7 @@ class AsyncSDK:
         self.sessions = AsyncSessions(self._client)
         self.consumers = AsyncConsumers(self._client)
         self.connections = AsyncConnections(self._client)
+        self.connection_settings = AsyncConnectionSettings(self._client)
         self.logs = AsyncLogs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC

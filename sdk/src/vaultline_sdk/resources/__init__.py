@@ -1,15 +1,18 @@
 """The API's resources, one module each, each with a sync and an async class."""
 
+from vaultline_sdk.resources.connection_settings import AsyncConnectionSettings, ConnectionSettings
 from vaultline_sdk.resources.connections import AsyncConnections, Connections
 from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
 from vaultline_sdk.resources.logs import AsyncLogs, Logs
 from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
 
 __all__ = [
+    "AsyncConnectionSettings",
     "AsyncConnections",
     "AsyncConsumers",
     "AsyncLogs",
     "AsyncSessions",
+    "ConnectionSettings",
     "Connections",
     "Consumers",
     "Logs",

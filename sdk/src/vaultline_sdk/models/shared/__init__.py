@@ -17,11 +17,14 @@ from vaultline_sdk.models.shared.connections import (
 )
 from vaultline_sdk.models.shared.consumers import (
     Consumer,
+    ConsumerRequestCounts,
+    ConsumerRequestCountsInDateRangeResponse,
     CreateConsumerResponse,
     DeleteConsumerResponse,
     DeletedConsumer,
     GetConsumerResponse,
     GetConsumersResponse,
+    RequestCountAllocation,
     UpdateConsumerResponse,
 )
 from vaultline_sdk.models.shared.errors import (
@@ -59,6 +62,8 @@ __all__ = [
     "ConnectionValidation",
     "Consumer",
     "ConsumerMetadata",
+    "ConsumerRequestCounts",
+    "ConsumerRequestCountsInDateRangeResponse",
     "CreateConsumerResponse",
     "CreateSessionResponse",
     "CreateSessionResponseData",
@@ -84,6 +89,7 @@ __all__ = [
     "Meta",
     "NotFoundResponse",
     "PaymentRequiredResponse",
+    "RequestCountAllocation",
     "Session",
     "SessionDetails",
     "SessionSettings",
