@@ -307,8 +307,8 @@ def test_logs(customer: Customer) -> None:
     assert [(e.http_method, e.status_code) for e in filtered.get_logs_response.data] == [("PATCH", 200)]
 
 
-# --- Operations being added in this round (issue 13). Each turns green when its endpoint lands;
-# xfail(strict=True) makes a passing one fail the run, so its marker gets removed.
+# --- Operations of issue 13. Those still being added are xfail(strict=True): when the endpoint
+# lands the test passes, which fails the run until its marker is removed.
 BEING_ADDED = pytest.mark.xfail(strict=True, reason="being added in this round")
 
 # What a consumer's imported HubSpot tokens look like (none of them is ever answered back).
@@ -341,7 +341,6 @@ def wait_for_logged_calls(sdk: Apideck, at_least: int) -> None:
         time.sleep(0.1)
 
 
-@BEING_ADDED
 def test_consumers_filters(customer: Customer) -> None:
     sdk = customer.sdk()
     sdk.vault.consumers.create(consumer_id="cons-1", metadata={"account_name": "Acme", "email": "ann@acme.example"})
@@ -354,7 +353,6 @@ def test_consumers_filters(customer: Customer) -> None:
     assert [c.consumer_id for c in searched.get_consumers_response.data] == ["cons-1"]
 
 
-@BEING_ADDED
 def test_connection_update_accepts_every_connection_input_field(customer: Customer) -> None:
     customer.offer("pipedrive")
     sdk = customer.sdk("ann")
@@ -365,7 +363,6 @@ def test_connection_update_accepts_every_connection_input_field(customer: Custom
     assert updated is not None and updated.data is not None and updated.data.state == models.ConnectionState.CALLABLE
 
 
-@BEING_ADDED
 def test_connection_settings(customer: Customer) -> None:
     """connectionSettingsAll / connectionSettingsUpdate: one resource's defaults."""
     customer.offer("pipedrive")
@@ -392,7 +389,6 @@ def test_connection_settings(customer: Customer) -> None:
     assert again.get_connection_response.data.configuration == saved
 
 
-@BEING_ADDED
 def test_consumer_request_counts(customer: Customer) -> None:
     """consumerRequestCountsAll, counted from the consumer logs."""
     customer.offer("pipedrive")
@@ -481,7 +477,6 @@ def test_create_callback_state(customer: Customer) -> None:
     assert answer.create_callback_state_response.data.state
 
 
-@BEING_ADDED
 def test_operations_needing_a_unified_data_layer_say_so(customer: Customer) -> None:
     """Custom fields, custom mappings and migrate: a clear 501 in the error shape, not a 404."""
     customer.offer("pipedrive")
