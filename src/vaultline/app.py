@@ -15,7 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from vaultline import __version__
-from vaultline.api import connections, consumers, error_docs, logs, reference_docs, sessions, well_known
+from vaultline.api import (
+    connection_confirmation,
+    connection_consents,
+    connections,
+    consumers,
+    error_docs,
+    logs,
+    reference_docs,
+    sessions,
+    well_known,
+)
 from vaultline.api.auth import ApiKeyCache
 from vaultline.api.openapi_docs import install_openapi
 from vaultline.auth_throttle import AuthThrottle
@@ -75,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(consumers.router)
     app.include_router(connections.router)
+    app.include_router(connection_confirmation.router)
+    app.include_router(connection_consents.router)
     app.include_router(oauth_pages.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)

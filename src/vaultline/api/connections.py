@@ -44,7 +44,7 @@ class EmptyBody(RequestModel):
 
 
 def _view(item: OfferedConnection) -> dict[str, Any]:
-    return connection_view(item.definition, item.record, item.offering)
+    return connection_view(item.definition, item.record, item.offering, item.data_scopes)
 
 
 @router.get(
