@@ -61,10 +61,14 @@ async def confirm(request: Request, unified_api: str, service_id: str) -> Respon
     responses=documented_errors(400, 401, 403, 404, 413, 415, 422),
 )
 async def callback_state(request: Request, unified_api: str, service_id: str) -> Response:
-    """A single-use ``state`` (10 minutes) for an OAuth flow your backend runs itself: send it
-    with ``redirect_uri=<this server>/vault/callback`` to the provider. API key only."""
+    """A single-use ``state`` (10 minutes) for an OAuth flow your backend runs itself: send it,
+    with ``code_challenge`` (S256) and ``redirect_uri=<this server>/vault/callback``, to the
+    provider's authorize URL. API key only."""
     caller = await authenticate_connections_caller(request)
     body = await read_json_body(request, CreateCallbackStateRequest, required=False)
     redirect_uri = body.redirect_uri if body is not None else None
-    state = await create_callback_state(runtime_of(request), caller, unified_api, service_id, redirect_uri=redirect_uri)
-    return ok({"state": state})
+    created = await create_callback_state(
+        runtime_of(request), caller, unified_api, service_id, redirect_uri=redirect_uri
+    )
+    # Beyond the spec's ``state``: the PKCE challenge to send with it (the callback sends the verifier).
+    return ok({"state": created.state, "code_challenge": created.code_challenge, "code_challenge_method": "S256"})

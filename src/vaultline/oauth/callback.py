@@ -84,9 +84,12 @@ async def complete_authorization(
         )
     if definition is None or definition.oauth is None or client is None:
         raise Forbidden("This integration is no longer offered. Go back to the application.")
-    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": callback_url(runtime)}
-    if pending.code_verifier:  # a backend-created state has none: its flow did not send our challenge
-        exchange["code_verifier"] = pending.code_verifier
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": callback_url(runtime),
+        "code_verifier": pending.code_verifier,
+    }
     answer = await token_request(
         str(definition.oauth.token_url), client, exchange, allow_private=runtime.settings.allow_private_webhooks
     )
