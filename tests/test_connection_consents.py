@@ -160,7 +160,8 @@ async def test_consent_needs_an_existing_connection(client: httpx.AsyncClient, b
 @pytest.mark.parametrize(
     "body",
     [{}, {"granted": True}, {"resources": "*"}, {"granted": "yes", "resources": "*"},
-     {"granted": True, "resources": "x"}, {"granted": True, "resources": ["*"]}, {"granted": True, "resources": {"crm.contacts": {"email": {"read": "y"}}}},
+     {"granted": True, "resources": "x"}, {"granted": True, "resources": ["*"]},
+     {"granted": True, "resources": {"crm.contacts": {"email": {"read": "y"}}}},
      {"granted": True, "resources": "*", "extra": 1}],
 )  # fmt: skip
 async def test_bad_consent_bodies_are_400(client: httpx.AsyncClient, backend: dict[str, str], body: Any) -> None:

@@ -18,12 +18,13 @@ from sqlalchemy import update
 
 from tests.support.connections import session_headers
 from tests.support.consumer_logs import read_logs
-from tests.support.hosted import OpenedSession, open_session
+from tests.support.hosted import SAME_ORIGIN, OpenedSession, open_session
 from tests.support.oauth import (
     CONNECTION_PAGE,
     CREDENTIALS,
     PUBLIC_URL,
     authorize_href,
+    connect,
     expire_access_token,
     oauth_settings,
     offer_oauth,
@@ -288,3 +289,15 @@ async def test_token_refresh_never_confirms_a_pending_connection(
     refreshed = await fresh_credentials(runtime, definition, record)
     assert refreshed.oauth_credentials != record.oauth_credentials  # the provider did refresh
     assert (await connection_of(client, saas))["health"] == "pending_confirmation"
+
+
+async def test_a_disconnected_oauth_connection_is_health_revoked(client: httpx.AsyncClient, saas: Tenant) -> None:
+    """Vaultline remembers a revocation, so health tells "the consumer disconnected" apart from
+    "never authorized" (both are state ``added``)."""
+    session = await connect(client, saas)
+    disconnected = await client.post(session.page(CONNECTION_PAGE + "/disconnect"), headers=SAME_ORIGIN)
+    assert disconnected.status_code == 303, disconnected.text
+    data = await connection_of(client, saas)
+    assert (data["state"], data["health"]) == ("added", "revoked")
+    await sign_in(client, saas)
+    assert (await connection_of(client, saas))["health"] == "ok"
