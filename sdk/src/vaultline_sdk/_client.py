@@ -12,10 +12,14 @@ from vaultline_sdk._base_client import AsyncAPIClient, SyncAPIClient
 from vaultline_sdk._config import resolve_config
 from vaultline_sdk._constants import DEFAULT_MAX_RETRIES
 from vaultline_sdk.resources import (
+    AsyncConnectionConsents,
+    AsyncConnectionOAuth,
     AsyncConnections,
     AsyncConsumers,
     AsyncLogs,
     AsyncSessions,
+    ConnectionConsents,
+    ConnectionOAuth,
     Connections,
     Consumers,
     Logs,
@@ -54,6 +58,10 @@ class SDK:
     """Create, list, get, update and delete consumers."""
     connections: Connections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_consents: ConnectionConsents
+    """A connection's consent records to the application's data scopes: list, update."""
+    connection_oauth: ConnectionOAuth
+    """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
     logs: Logs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -79,6 +87,8 @@ class SDK:
         self.sessions = Sessions(self._client)
         self.consumers = Consumers(self._client)
         self.connections = Connections(self._client)
+        self.connection_consents = ConnectionConsents(self._client)
+        self.connection_oauth = ConnectionOAuth(self._client)
         self.logs = Logs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
@@ -137,6 +147,10 @@ class AsyncSDK:
     """Create, list, get, update and delete consumers."""
     connections: AsyncConnections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_consents: AsyncConnectionConsents
+    """A connection's consent records to the application's data scopes: list, update."""
+    connection_oauth: AsyncConnectionOAuth
+    """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
     logs: AsyncLogs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -162,6 +176,8 @@ class AsyncSDK:
         self.sessions = AsyncSessions(self._client)
         self.consumers = AsyncConsumers(self._client)
         self.connections = AsyncConnections(self._client)
+        self.connection_consents = AsyncConnectionConsents(self._client)
+        self.connection_oauth = AsyncConnectionOAuth(self._client)
         self.logs = AsyncLogs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
