@@ -301,3 +301,25 @@ async def test_a_disconnected_oauth_connection_is_health_revoked(client: httpx.A
     assert (data["state"], data["health"]) == ("added", "revoked")
     await sign_in(client, saas)
     assert (await connection_of(client, saas))["health"] == "ok"
+
+
+async def test_openapi_describes_the_new_operations(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    operations = {
+        operation["operationId"]: operation
+        for path in document["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    for operation_id in (
+        "connectionsConfirm",
+        "createCallbackState",
+        "connectionConsentsAll",
+        "connectionConsentUpdate",
+    ):
+        assert operation_id in operations, operation_id
+    assert operations["connectionsConfirm"]["requestBody"]["content"]["application/json"]["schema"]["required"] == [
+        "confirm_token"
+    ]
+    authorize = document["paths"]["/vault/authorize/{service_id}/{application_id}"]["get"]
+    assert "nonce" in [parameter["name"] for parameter in authorize["parameters"]]
