@@ -18,7 +18,9 @@ from tests.support.tenants import Tenant
 from tests.support.webhooks import outbox, point_webhook
 from vaultline.app import create_app
 from vaultline.config import Settings
-from vaultline.connections.consents import consent_state, missing_scopes
+from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.consents import apply_consent_input, consent_state, missing_scopes
+from vaultline.errors import BadRequest
 from vaultline.runtime import Runtime
 from vaultline.store.data_scopes import DataScopes, Resources, get_data_scopes, set_data_scopes
 
@@ -226,3 +228,27 @@ async def test_data_scopes_set_by_the_cli_reach_the_server(settings: Settings) -
         async with runtime.engine.connect() as connection:
             scopes = await get_data_scopes(connection, application_id=app_id)
     assert scopes is not None and scopes.enabled and scopes.resources == "*"
+
+
+async def test_connection_input_consent_fields_map_to_records(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, backend: dict[str, str]
+) -> None:
+    """What PATCH /vault/connections will call with the spec's ConnectionInput consent fields."""
+    await require_scopes(app, tenant, CONTACT_EMAIL)
+    runtime: Runtime = app.state.runtime
+    caller = ConnectionsCaller(tenant.application_id, "c1", None)
+    granted = await apply_consent_input(
+        runtime, caller, "crm", "pipedrive", consent_state="granted", latest_consent=None
+    )
+    assert granted is not None and granted["resources"] == CONTACT_EMAIL  # the application's own scopes
+    assert (await connection_of(client, backend))["consent_state"] == "granted"
+    await apply_consent_input(
+        runtime, caller, "crm", "pipedrive", consent_state=None, latest_consent={"granted": False, "resources": "*"}
+    )
+    assert (await connection_of(client, backend))["consent_state"] == "revoked"
+    assert (
+        await apply_consent_input(runtime, caller, "crm", "pipedrive", consent_state=None, latest_consent=None) is None
+    )
+    for state, latest in (("pending", None), ("requires_reconsent", None), ("granted", {"granted": False})):
+        with pytest.raises(BadRequest):
+            await apply_consent_input(runtime, caller, "crm", "pipedrive", consent_state=state, latest_consent=latest)
