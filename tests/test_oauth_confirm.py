@@ -30,12 +30,12 @@ from tests.support.oauth import (
     offer_oauth,
     running_app,
 )
-from tests.support.oidc import CLIENT_ID, SERVICE_ID, OidcProvider, consent_as_person
+from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, SERVICE_ID, OidcProvider, consent_as_person
 from tests.support.tenants import Tenant, create_tenant
 from tests.support.webhooks import outbox, point_webhook
 from vaultline.config import Settings
 from vaultline.db.schema import connections
-from vaultline.oauth.refresh import fresh_credentials
+from vaultline.oauth.refresh import TokenRefreshFailed, fresh_credentials
 from vaultline.runtime import Runtime
 from vaultline.store.connections import get_connection
 
@@ -323,3 +323,40 @@ async def test_openapi_describes_the_new_operations(client: httpx.AsyncClient) -
     ]
     authorize = document["paths"]["/vault/authorize/{service_id}/{application_id}"]["get"]
     assert "nonce" in [parameter["name"] for parameter in authorize["parameters"]]
+
+
+async def test_a_refused_refresh_keeps_the_pending_confirmation(
+    app: FastAPI, client: httpx.AsyncClient, saas: Tenant, oidc: OidcProvider
+) -> None:
+    """The refresh-failure write (NewTokens with the old tokens) must not clear what waits for
+    POST …/confirm: only the callback decides that."""
+    await sign_in(client, saas, nonce=NONCE, redirect_uri=APP_PAGE)
+    runtime: Runtime = app.state.runtime
+    definition = runtime.catalog.find(unified_api="crm", service_id=SERVICE_ID)
+    assert definition is not None
+    ids = {"application_id": saas.application_id, "consumer_id": "c1", "unified_api": "crm", "service_id": SERVICE_ID}
+    async with runtime.engine.connect() as connection:
+        record = await get_connection(connection, **ids, ring=runtime.master_keys)
+    assert record is not None and record.oauth_credentials is not None
+    async with httpx.AsyncClient(trust_env=False) as http:  # the consumer revoked access at the provider
+        revoked = await http.post(
+            f"{oidc.issuer}/token/revocation",
+            data={
+                "token": record.oauth_credentials["refresh_token"],
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+    assert revoked.status_code == 200
+    await expire_access_token(app, saas)
+    async with runtime.engine.connect() as connection:
+        expiring = await get_connection(connection, **ids, ring=runtime.master_keys)
+    assert expiring is not None
+    with pytest.raises(TokenRefreshFailed):
+        await fresh_credentials(runtime, definition, expiring)
+    async with runtime.engine.connect() as connection:
+        after = await get_connection(connection, **ids, ring=runtime.master_keys)
+    assert after is not None and after.validation_error is not None  # the refusal was written…
+    assert (
+        record.confirm_token_hash is not None and after.confirm_token_hash == record.confirm_token_hash
+    )  # …not a confirmation
