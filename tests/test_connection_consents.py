@@ -19,7 +19,7 @@ from tests.support.webhooks import outbox, point_webhook
 from vaultline.app import create_app
 from vaultline.config import Settings
 from vaultline.connections.caller import ConnectionsCaller
-from vaultline.connections.consents import apply_consent_input, consent_state, missing_scopes
+from vaultline.connections.consents import apply_consent_input, consent_state_of, missing_scopes
 from vaultline.errors import BadRequest
 from vaultline.runtime import Runtime
 from vaultline.store.data_scopes import DataScopes, Resources, get_data_scopes, set_data_scopes
@@ -184,9 +184,9 @@ async def test_consent_calls_are_in_the_consumer_logs(
 def test_consent_state_rules() -> None:
     scopes = DataScopes(True, CONTACT_EMAIL_AND_NAME, 0)
     record = {"granted": True, "resources": CONTACT_EMAIL}
-    assert consent_state(None, []) == "implicit" and consent_state(scopes, []) == "pending"
-    assert consent_state(scopes, [record]) == "requires_reconsent"
-    assert consent_state(scopes, [{**record, "resources": "*"}]) == "granted"
+    assert consent_state_of(None, []) == "implicit" and consent_state_of(scopes, []) == "pending"
+    assert consent_state_of(scopes, [record]) == "requires_reconsent"
+    assert consent_state_of(scopes, [{**record, "resources": "*"}]) == "granted"
     assert missing_scopes(CONTACT_EMAIL, "*") == ["*"]
     assert missing_scopes("*", CONTACT_EMAIL_AND_NAME) == []
 
@@ -252,3 +252,49 @@ async def test_connection_input_consent_fields_map_to_records(
     for state, latest in (("pending", None), ("requires_reconsent", None), ("granted", {"granted": False})):
         with pytest.raises(BadRequest):
             await apply_consent_input(runtime, caller, "crm", "pipedrive", consent_state=state, latest_consent=latest)
+
+
+async def test_patch_connection_sent_back_as_read_records_nothing(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, backend: dict[str, str]
+) -> None:
+    await require_scopes(app, tenant, CONTACT_EMAIL)
+    await grant(client, backend, CONTACT_EMAIL)
+    read = await connection_of(client, backend)
+    body = {key: read[key] for key in ("enabled", "consent_state", "latest_consent", "application_data_scopes")}
+    response = await client.patch(CONNECTION, headers=backend, json=body)
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]["consents"]) == 1
+
+
+async def test_patch_connection_consent_state_records_a_decision(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, backend: dict[str, str]
+) -> None:
+    await require_scopes(app, tenant, CONTACT_EMAIL)
+    granted = await client.patch(CONNECTION, headers=backend, json={"consent_state": "granted"})
+    assert granted.status_code == 200, granted.text
+    data = granted.json()["data"]
+    assert (data["consent_state"], data["health"], data["latest_consent"]["resources"]) == (
+        "granted",
+        "ok",
+        CONTACT_EMAIL,
+    )
+    withdrawn = await client.patch(
+        CONNECTION, headers=backend, json={"latest_consent": {"granted": False, "resources": "*"}}
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["data"]["consent_state"] == "revoked"
+
+
+async def test_patch_connection_with_a_bad_consent_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, backend: dict[str, str]
+) -> None:
+    """The consent fields are checked before the rest of the PATCH is written."""
+    await require_scopes(app, tenant, CONTACT_EMAIL_AND_NAME)
+    computed = await client.patch(
+        CONNECTION, headers=backend, json={"enabled": False, "consent_state": "requires_reconsent"}
+    )
+    assert computed.status_code == 400, computed.text
+    narrow = {"enabled": False, "latest_consent": {"granted": True, "resources": CONTACT_EMAIL}}
+    uncovered = await client.patch(CONNECTION, headers=backend, json=narrow)
+    assert uncovered.status_code == 422, uncovered.text
+    data = await connection_of(client, backend)
+    assert data["enabled"] is True and data["consents"] == []

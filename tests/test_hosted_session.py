@@ -10,14 +10,15 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import PUBLIC_URL
 from tests.support.connections import offer
 from tests.support.hosted import SAME_ORIGIN, expired_token, handle_cookie, mint, open_session
 from tests.support.tenants import Tenant
 from vaultline.db.schema import hosted_handles
-from vaultline.store.hosted_handles import HostedHandle
+from vaultline.runtime import Runtime
+from vaultline.store.hosted_handles import MAX_HANDLES_PER_SESSION, HostedHandle
 
 BODY = {"redirect_uri": "https://mysaas.com/dashboard", "theme": {"vault_name": "Intercom"}}
 
@@ -253,3 +254,26 @@ async def test_a_session_opened_twice_works_in_both_browsers_until_revoked(
         # Opening the link again does not bring a revoked session back.
         again = await laptop.get(f"/session/{token}")
         assert again.status_code == 401 and "set-cookie" not in {k for k, _ in again.headers.multi_items()}
+
+
+async def test_opening_a_link_in_a_loop_keeps_only_the_newest_handles(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    token = await mint(client, tenant, BODY)
+    cookies = []
+    for _ in range(MAX_HANDLES_PER_SESSION + 3):
+        client.cookies.clear()
+        opened = await client.get(f"/session/{token}")
+        cookies.append((session_cookie(opened), opened.headers["location"]))
+    session_id = cookies[0][1].split("/")[2]
+    runtime: Runtime = app.state.runtime
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            select(func.count()).select_from(hosted_handles).where(hosted_handles.c.session_id == session_id)
+        )
+        assert rows.scalar_one() == MAX_HANDLES_PER_SESSION
+    for cookie, page in (cookies[0], cookies[-1]):
+        client.cookies.clear()
+        client.cookies.set("vaultline_session", cookie, domain="vault.test", path=page.rsplit("/", 1)[0])
+        expected = 401 if cookie == cookies[0][0] else 200  # the oldest was dropped, the newest works
+        assert (await client.get(page)).status_code == expected

@@ -19,11 +19,14 @@ from vaultline.api import (
     connection_confirmation,
     connection_consents,
     connections,
+    consumer_stats,
     consumers,
     error_docs,
     logs,
     reference_docs,
+    resource_settings,
     sessions,
+    unsupported_operations,
     well_known,
 )
 from vaultline.api.auth import ApiKeyCache
@@ -83,10 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # below stays registered for the OpenAPI document.
     app.router.routes.append(Route("/vault/sessions", sessions.create_session, methods=["POST"]))
     app.include_router(sessions.router)
+    app.include_router(consumer_stats.router)  # before consumers: see consumer_stats.py
     app.include_router(consumers.router)
     app.include_router(connections.router)
     app.include_router(connection_confirmation.router)
     app.include_router(connection_consents.router)
+    app.include_router(resource_settings.router)
+    app.include_router(unsupported_operations.router)
     app.include_router(oauth_pages.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)

@@ -136,6 +136,17 @@ class ServiceUnavailable(VaultError):
     default_message = "Service temporarily unavailable"
 
 
+class UnsupportedOperation(VaultError):
+    """An operation of Apideck's Vault API that Vaultline does not implement because it needs a
+    unified data layer Vaultline does not have (custom fields, custom mappings, resource schemas
+    and examples, migrating a connection). ``detail.operation_id`` names the operation; see
+    docs/compatibility.md for every operation and what Vaultline does with it."""
+
+    status_code = 501
+    type_name = "UnsupportedOperationError"
+    default_message = "Vaultline does not support this operation"
+
+
 def error_body(
     status_code: int,
     type_name: str,
@@ -171,6 +182,7 @@ DOCUMENTED_ERRORS: tuple[type[VaultError], ...] = (
     TooManyRequests,
     RequestHeadersTooLarge,
     ServiceUnavailable,
+    UnsupportedOperation,
     VaultError,
 )
 _TYPE_BY_STATUS: dict[int, type[VaultError]] = {cls.status_code: cls for cls in DOCUMENTED_ERRORS}

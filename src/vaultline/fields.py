@@ -82,7 +82,8 @@ ShortText = Annotated[str, Field(max_length=255), AfterValidator(_check_plain_te
 
 
 class RequestModel(BaseModel):
-    """Unknown keys are refused (a typo is worth a clear 400) and ``null`` means "not given"."""
+    """Unknown keys are refused (a typo is worth a clear 400) and ``null`` for a known key means
+    "not given". An unknown key is refused even when its value is null: unknown is unknown."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -90,5 +91,6 @@ class RequestModel(BaseModel):
     @classmethod
     def _null_means_absent(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
+            known = cls.model_fields
+            return {key: value for key, value in data.items() if value is not None or key not in known}
         return data

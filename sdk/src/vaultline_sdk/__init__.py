@@ -24,6 +24,7 @@ from vaultline_sdk._exceptions import (
     RateLimitError,
     UnknownSigningKeyError,
     UnprocessableEntityError,
+    UnsupportedOperationError,
     VaultlineError,
     WebhookSignatureError,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "SyncPage",
     "UnknownSigningKeyError",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "VaultlineError",
     "WebhookSignatureError",
     "__version__",

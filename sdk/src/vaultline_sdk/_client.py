@@ -15,12 +15,14 @@ from vaultline_sdk.resources import (
     AsyncConnectionConsents,
     AsyncConnectionOAuth,
     AsyncConnections,
+    AsyncConnectionSettings,
     AsyncConsumers,
     AsyncLogs,
     AsyncSessions,
     ConnectionConsents,
     ConnectionOAuth,
     Connections,
+    ConnectionSettings,
     Consumers,
     Logs,
     Sessions,
@@ -55,13 +57,15 @@ class SDK:
     sessions: Sessions
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: Consumers
-    """Create, list, get, update and delete consumers."""
+    """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: Connections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
     connection_consents: ConnectionConsents
     """A connection's consent records to the application's data scopes: list, update."""
     connection_oauth: ConnectionOAuth
     """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
+    connection_settings: ConnectionSettings
+    """One resource's default values on a consumer's connection: get, update."""
     logs: Logs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -89,6 +93,7 @@ class SDK:
         self.connections = Connections(self._client)
         self.connection_consents = ConnectionConsents(self._client)
         self.connection_oauth = ConnectionOAuth(self._client)
+        self.connection_settings = ConnectionSettings(self._client)
         self.logs = Logs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
@@ -144,13 +149,15 @@ class AsyncSDK:
     sessions: AsyncSessions
     """Mint, list, inspect and revoke sessions; verify a session token offline."""
     consumers: AsyncConsumers
-    """Create, list, get, update and delete consumers."""
+    """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: AsyncConnections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
     connection_consents: AsyncConnectionConsents
     """A connection's consent records to the application's data scopes: list, update."""
     connection_oauth: AsyncConnectionOAuth
     """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
+    connection_settings: AsyncConnectionSettings
+    """One resource's default values on a consumer's connection: get, update."""
     logs: AsyncLogs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
 
@@ -178,6 +185,7 @@ class AsyncSDK:
         self.connections = AsyncConnections(self._client)
         self.connection_consents = AsyncConnectionConsents(self._client)
         self.connection_oauth = AsyncConnectionOAuth(self._client)
+        self.connection_settings = AsyncConnectionSettings(self._client)
         self.logs = AsyncLogs(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC

@@ -19,7 +19,8 @@ VaultlineError
         ├── ConflictError              409
         ├── UnprocessableEntityError   422
         ├── RateLimitError             429
-        └── InternalServerError        5xx
+        ├── UnsupportedOperationError  501 (the operation needs a unified data layer; never retried)
+        └── InternalServerError        other 5xx
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ __all__ = [
     "RateLimitError",
     "UnknownSigningKeyError",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "VaultlineError",
     "WebhookSignatureError",
     "make_status_error",
@@ -206,6 +208,13 @@ class RateLimitError(APIStatusError):
     status_code = 429
 
 
+class UnsupportedOperationError(APIStatusError):
+    """501: an operation of Apideck's Vault API that Vaultline does not implement (custom fields,
+    custom mappings, resource schemas and examples, migrate); ``body.detail`` names it. Not retried."""
+
+    status_code = 501
+
+
 class InternalServerError(APIStatusError):
     """5xx: the server failed; retried automatically."""
 
@@ -219,6 +228,7 @@ _ERROR_BY_STATUS: dict[int, type[APIStatusError]] = {
     409: ConflictError,
     422: UnprocessableEntityError,
     429: RateLimitError,
+    501: UnsupportedOperationError,
 }
 
 

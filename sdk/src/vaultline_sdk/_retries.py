@@ -9,11 +9,15 @@ from collections.abc import Mapping
 
 from vaultline_sdk._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
 
-# 409 is retried because a concurrent write may clear it; 408/429/5xx are transient by definition.
+# 409 is retried because a concurrent write may clear it; 408/429/5xx are transient by definition,
+# except 501: an operation the server does not implement stays unimplemented.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+PERMANENT_SERVER_STATUSES = frozenset({501})
 
 
 def is_retryable_status(status_code: int) -> bool:
+    if status_code in PERMANENT_SERVER_STATUSES:
+        return False
     return status_code in RETRYABLE_STATUSES or status_code >= 500
 
 

@@ -85,9 +85,12 @@ def connection_view(
         "settings_required_for_authorization": ["client_id", "client_secret"] if definition.oauth else [],
         "subscriptions": [],
         "has_guide": definition.guide is not None,
-        "created_at": record.created_at if record else None,
+        # Vaultline has no unified data layer to map fields into: never any custom mappings.
+        "custom_mappings": [],
         "updated_at": record.updated_at if record else None,
     }
+    if record is not None:  # Apideck's created_at is a number, never null: absent until the row exists
+        view["created_at"] = record.created_at
     if definition.auth_type == "oauth2":
         view["oauth_grant_type"] = "authorization_code"
     view.update(consent_fields(scopes, record))

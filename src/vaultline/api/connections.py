@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
+from vaultline.api.connection_input import ConnectionInput
 from vaultline.api.connection_view import connection_credentials_view, connection_view
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
+from vaultline.connections.consents import consent_input_decision, record_consent
 from vaultline.connections.offered import OfferedConnection, find_connection, offered_connections
 from vaultline.connections.validation import validate_connection_settings
 from vaultline.fields import RequestModel
@@ -25,18 +26,6 @@ from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/vault/connections", tags=["Connections"])
 ONE = "/{unified_api}/{service_id}"
-
-
-class ResourceConfiguration(RequestModel):
-    resource: str = Field(max_length=100)
-    defaults: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
-
-
-class UpdateConnectionRequest(RequestModel):
-    enabled: bool | None = None
-    settings: dict[str, Any] | None = None
-    metadata: dict[str, Any] | None = None
-    configuration: list[ResourceConfiguration] | None = Field(default=None, max_length=50)
 
 
 class EmptyBody(RequestModel):
@@ -81,23 +70,47 @@ async def one_connection(request: Request, unified_api: str, service_id: str) ->
     ONE,
     summary="Update connection",
     operation_id="connectionsUpdate",
-    responses=documented_errors(400, 401, 403, 404, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ConnectionInput.model_json_schema()}},
+        }
+    },
+    responses=documented_errors(400, 401, 403, 404, 413, 415, 501),
 )
 async def update_connection(request: Request, unified_api: str, service_id: str) -> Response:
     """Add (``{"enabled": true}``), enter settings, disable or re-enable a connection. Settings
     are merged: a key set to null or "" is cleared, a sensitive one sent back masked is kept."""
     caller = await authenticate_connections_caller(request)
-    body = await read_json_body(request, UpdateConnectionRequest, required=True)
+    body = await read_json_body(request, ConnectionInput, required=True)
+    body.refuse_custom_mappings("connectionsUpdate")
+    runtime = runtime_of(request)
+    consent = await consent_input_decision(  # checked before anything is written
+        runtime,
+        caller,
+        unified_api,
+        service_id,
+        consent_state=body.consent_state,
+        latest_consent=body.latest_consent.model_dump() if body.latest_consent else None,
+        application_data_scopes=body.application_data_scopes.model_dump(exclude_none=True)
+        if body.application_data_scopes
+        else None,
+    )
     updated = await apply_connection_update(
-        runtime_of(request),
+        runtime,
         caller,
         unified_api,
         service_id,
         enabled=body.enabled,
         settings=body.settings,
-        configuration=None if body.configuration is None else [item.model_dump() for item in body.configuration],
+        configuration=body.configuration_to_store(),
         metadata=body.metadata,
     )
+    if consent is not None:
+        await record_consent(
+            runtime, caller, unified_api, service_id, granted=consent.granted, resources=consent.resources
+        )
+        updated = await find_connection(runtime, caller, unified_api, service_id)
     return ok(_view(updated))
 
 

@@ -36,6 +36,7 @@ from vaultline.store.connections import ConnectionRecord, connected_service_ids,
 from vaultline.store.consumers import (
     Consumer,
     ConsumerExists,
+    ConsumersFilter,
     create_consumer,
     delete_consumer,
     get_consumer,
@@ -170,13 +171,27 @@ async def all_consumers(
     request: Request,
     cursor: str | None = Query(default=None, max_length=512),
     limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    consumer_id_prefix: str | None = Query(
+        default=None, alias="filter[consumer_id]", max_length=255, description="Only ids starting with this"
+    ),
+    search: str | None = Query(
+        default=None,
+        alias="filter[search]",
+        max_length=255,
+        description="A substring (any case) of the consumer id, email, account name or user name",
+    ),
 ) -> Response:
+    """The application's consumers in creation order; the filters combine (AND), and the
+    cursor of a filtered page continues the same filtered listing."""
     application = await authenticate_application(request)
     position = decode_cursor(cursor)
     # consumers.pk is an INTEGER column (32-bit on PostgreSQL)
     after_pk = cursor_number(position, maximum=INT32_MAX) if position is not None else None
+    wanted = ConsumersFilter(id_prefix=consumer_id_prefix, search=search)
     async with runtime_of(request).engine.connect() as connection:
-        page, next_pk = await list_consumers(connection, application_id=application.id, after_pk=after_pk, limit=limit)
+        page, next_pk = await list_consumers(
+            connection, application_id=application.id, after_pk=after_pk, limit=limit, wanted=wanted
+        )
         services = await connected_service_ids(
             connection, application_id=application.id, consumer_ids=[c.consumer_id for c in page]
         )

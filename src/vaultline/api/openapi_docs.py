@@ -35,6 +35,7 @@ _ERROR_DESCRIPTIONS = {
     415: "Body is not JSON",
     422: "Well-formed but unacceptable (e.g. redirect_uri outside the allowlist)",
     429: "Too many failed authentications from this address; retry after Retry-After seconds",
+    501: "Vaultline does not implement this operation: it needs a unified data layer (see docs/compatibility.md)",
 }
 
 

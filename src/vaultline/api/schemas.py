@@ -98,3 +98,22 @@ class DeletedConsumer(BaseModel):
 
 class DeleteConsumerResponse(Envelope):
     data: DeletedConsumer
+
+
+class RequestCountAllocation(BaseModel):
+    unify: int
+    proxy: int
+    vault: int
+
+
+class ConsumerRequestCounts(BaseModel):
+    application_id: str
+    consumer_id: str
+    start_datetime: str
+    end_datetime: str
+    aggregated_request_count: int
+    request_counts: RequestCountAllocation
+
+
+class ConsumerRequestCountsResponse(Envelope):
+    data: ConsumerRequestCounts

@@ -19,7 +19,7 @@ from uvicorn.supervisors import Multiprocess
 
 from vaultline import __version__
 from vaultline.cli.listening_sockets import bind_listening_sockets
-from vaultline.cli.served_url import demo_command, with_served_url
+from vaultline.cli.served_url import cli_program, demo_command, with_served_url
 from vaultline.config import Settings
 from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
@@ -119,6 +119,6 @@ def _print_banner(settings: Settings, demo: Demo | None, session: MintedSession 
         print(f"A new Hosted Vault link later: {demo_hint}\n")
     elif demo is not None:
         app_id = demo.application.id
-        print(f"Demo application: {app_id}  (lost its key? `vaultline apps rotate-key {app_id}`)")
+        print(f"Demo application: {app_id}  (lost its key? `{cli_program()} apps rotate-key {app_id}`)")
         print(f"Run `{demo_hint}` for a Hosted Vault link.\n")
     print(f"API reference: {url}/docs    Stop with Ctrl+C.\n", flush=True)

@@ -28,16 +28,20 @@ def with_served_url(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{_display_host(host)}:{port}"})
 
 
-def demo_command(host: str, port: int) -> str:
-    """The ``vaultline demo`` command line that mints a link for this server, as the user can
-    type it: through the path they started ``serve`` with when ``vaultline`` is not on PATH."""
+def cli_program() -> str:
+    """``vaultline`` as the user can type it: the path they started it with when it is not on PATH."""
     program = sys.argv[0] if sys.argv and sys.argv[0] else "vaultline"
     on_path = shutil.which("vaultline")
     if on_path is not None and Path(on_path).resolve() == Path(program).resolve():
-        program = "vaultline"
-    elif Path(program).name != "vaultline":  # python -m vaultline.cli.main, a test harness…
-        program = "vaultline"
-    words = [program, "demo"]
+        return "vaultline"
+    if Path(program).name != "vaultline":  # python -m vaultline.cli.main, a test harness…
+        return "vaultline"
+    return program
+
+
+def demo_command(host: str, port: int) -> str:
+    """The ``vaultline demo`` command line that mints a link for this server."""
+    words = [cli_program(), "demo"]
     if "VAULTLINE_PUBLIC_URL" not in os.environ:
         if host != DEFAULT_HOST:
             words += ["--host", host]

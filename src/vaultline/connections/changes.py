@@ -10,10 +10,11 @@ from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.connections.resource_configuration import check_configuration, replace_resource_entries
 from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import is_set
 from vaultline.connections.writes import Deletion, write_connection_change
-from vaultline.errors import BadRequest, NotFound
+from vaultline.errors import Forbidden, NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionChanges, ConnectionRecord, ensure_connection
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
@@ -29,15 +30,19 @@ async def apply_connection_update(
     enabled: bool | None = None,
     settings: dict[str, Any] | None = None,
     configuration: list[dict[str, Any]] | None = None,
+    configuration_of: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> OfferedConnection:
     """Add the connection (created enabled when missing), then apply what is given; ``None``
     keeps the stored value. Settings are merged: a key set to null or "" is cleared, a
-    sensitive one sent back masked is kept. Only the backend may set ``metadata``."""
+    sensitive one sent back masked is kept. Only the backend may set ``metadata``.
+    ``configuration`` replaces every resource's settings, or only those of ``configuration_of``."""
     definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
     if metadata is not None:
         caller.require_backend("set a connection's metadata")
-    checked = _checked_configuration(definition, configuration)
+    if configuration is not None:
+        check_configuration(definition, configuration)
+        _refuse_hidden_resource_settings(caller)
     async with runtime.engine.begin() as connection:
         if caller.is_backend:  # the backend may name a consumer Vaultline has not seen yet
             await upsert_consumers(
@@ -59,7 +64,7 @@ async def apply_connection_update(
             enabled=now_enabled,
             settings=merged,
             metadata=before.metadata if metadata is None else metadata,
-            configuration=before.configuration if checked is None else checked,
+            configuration=_configuration_after(before.configuration, configuration, configuration_of),
             # New settings deserve a new verdict: "invalid" only sticks to what was validated.
             validation_error=before.validation_error if merged == before.settings else None,
         )
@@ -99,17 +104,20 @@ def _required_actions(
     return needed
 
 
-def _checked_configuration(
-    definition: IntegrationDefinition, configuration: list[dict[str, Any]] | None
+def _refuse_hidden_resource_settings(caller: ConnectionsCaller) -> None:
+    """The Hosted Vault hides resource settings from such a session; its token may not change them either."""
+    if caller.session is not None and caller.session.settings.get("hide_resource_settings"):
+        raise Forbidden(
+            "This session may not change resource settings: its settings.hide_resource_settings is true",
+            detail="Change resource settings from your backend with the application's API key.",
+        )
+
+
+def _configuration_after(
+    stored: list[dict[str, Any]] | None, given: list[dict[str, Any]] | None, only: str | None
 ) -> list[dict[str, Any]] | None:
-    """Resource settings (``{"resource": ..., "defaults": [...]}``) for resources the integration has."""
-    if configuration is None:
-        return None
-    for item in configuration:
-        resource = item.get("resource")
-        if resource not in definition.configurable_resources:
-            raise BadRequest(
-                f"configuration: {definition.name} has no configurable resource {resource!r}",
-                detail={"configurable_resources": list(definition.configurable_resources)},
-            )
-    return [dict(item) for item in configuration]
+    if given is None:
+        return stored
+    if only is None:
+        return [dict(item) for item in given]
+    return replace_resource_entries(stored, given, only=only)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from vaultline.clock import iso_from_ms, now_ms
@@ -60,7 +61,7 @@ def missing_scopes(granted: Resources, required: Resources) -> list[str]:
     return missing
 
 
-def consent_state(scopes: DataScopes | None, consents: Sequence[dict[str, Any]]) -> str:
+def consent_state_of(scopes: DataScopes | None, consents: Sequence[dict[str, Any]]) -> str:
     if not consents:
         return "pending" if consent_required(scopes) else "implicit"
     latest = consents[-1]
@@ -72,7 +73,7 @@ def consent_state(scopes: DataScopes | None, consents: Sequence[dict[str, Any]])
 
 
 def needs_consent(scopes: DataScopes | None, record: ConnectionRecord) -> bool:
-    return consent_required(scopes) and consent_state(scopes, record.consents) != GRANTED
+    return consent_required(scopes) and consent_state_of(scopes, record.consents) != GRANTED
 
 
 def data_scopes_view(scopes: DataScopes | None) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def consent_fields(scopes: DataScopes | None, record: ConnectionRecord | None) -
     """The consent fields of a connection's wire view."""
     consents = list(record.consents) if record else []
     fields: dict[str, Any] = {
-        "consent_state": consent_state(scopes, consents),
+        "consent_state": consent_state_of(scopes, consents),
         "consents": consents,
         "application_data_scopes": data_scopes_view(scopes),
     }
@@ -94,7 +95,7 @@ def consent_fields(scopes: DataScopes | None, record: ConnectionRecord | None) -
     return fields
 
 
-async def application_data_scopes(runtime: Runtime, application_id: str) -> DataScopes | None:
+async def get_application_data_scopes(runtime: Runtime, application_id: str) -> DataScopes | None:
     async with runtime.engine.connect() as connection:
         return await get_data_scopes(connection, application_id=application_id)
 
@@ -121,17 +122,8 @@ async def record_consent(
     """Append a consent record (a ``vault.connection.updated`` event goes with it) and return
     it. A grant must cover every data scope the application asks for (422 naming what is
     missing); a refusal may name anything. 404 when the consumer has no such connection."""
-    if isinstance(resources, str) and resources != "*":
-        raise BadRequest('resources must be an object of resources and fields, or "*"', detail={"resources": resources})
     definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
-    scopes = await application_data_scopes(runtime, caller.application_id)
-    if granted and scopes is not None and scopes.enabled:
-        missing = missing_scopes(resources, scopes.resources)
-        if missing:
-            raise Unprocessable(
-                "This consent does not cover the application's data scopes",
-                detail={"missing": missing[:50], "application_data_scopes": data_scopes_view(scopes)},
-            )
+    check_grant(await get_application_data_scopes(runtime, caller.application_id), granted, resources)
     consent = {
         "id": "con_" + secrets.token_hex(10),
         "created_at": iso_from_ms(now_ms()),
@@ -144,7 +136,28 @@ async def record_consent(
     return consent
 
 
-async def apply_consent_input(
+@dataclass(frozen=True, slots=True)
+class ConsentDecision:
+    """A consent record to append, decided from a connection's ``ConnectionInput`` fields."""
+
+    granted: bool
+    resources: Resources
+
+
+def check_grant(scopes: DataScopes | None, granted: bool, resources: Resources) -> None:
+    """422 when a grant does not cover the application's current data scopes."""
+    if isinstance(resources, str) and resources != "*":
+        raise BadRequest('resources must be an object of resources and fields, or "*"', detail={"resources": resources})
+    if granted and scopes is not None and scopes.enabled:
+        missing = missing_scopes(resources, scopes.resources)
+        if missing:
+            raise Unprocessable(
+                "This consent does not cover the application's data scopes",
+                detail={"missing": missing[:50], "application_data_scopes": data_scopes_view(scopes)},
+            )
+
+
+async def consent_input_decision(
     runtime: Runtime,
     caller: ConnectionsCaller,
     unified_api: str,
@@ -152,15 +165,35 @@ async def apply_consent_input(
     *,
     consent_state: str | None,
     latest_consent: dict[str, Any] | None,
-) -> dict[str, Any] | None:
-    """The consent part of ``PATCH /vault/connections/{api}/{svc}`` (the spec's ``ConnectionInput``):
-    ``consent_state`` granted / denied / revoked records a decision (with ``latest_consent``'s
-    ``resources``, else the application's own); the computed states cannot be set (400).
-    ``application_data_scopes`` belongs to the application and is not the consumer's to change:
-    the PATCH should ignore it when it equals ``data_scopes_view`` and refuse it otherwise."""
+    application_data_scopes: dict[str, Any] | None = None,
+) -> ConsentDecision | None:
+    """What the consent fields of ``PATCH /vault/connections/{api}/{svc}`` (the spec's
+    ``ConnectionInput``) ask for, checked before anything is written:
+
+    - the fields as read (same ``consent_state``, same ``latest_consent`` id, same data scopes),
+      as a client sends back the connection it read: nothing to do (``None``);
+    - ``consent_state`` granted / denied / revoked, or a new ``latest_consent``: a new record
+      (``latest_consent``'s resources, else the application's own data scopes);
+    - a computed state (pending, implicit, requires_reconsent) that differs from the current
+      one, or a ``consent_state`` contradicting ``latest_consent.granted``: 400.
+
+    ``application_data_scopes`` is accepted and ignored: the data scopes are the application's,
+    set with ``vaultline apps data-scopes``, and a connection sent back as read carries them.
+    """
+    del application_data_scopes  # accepted in the spec's shape (api/connection_input.py), not stored
     if consent_state is None and latest_consent is None:
         return None
-    if latest_consent is not None and "granted" in latest_consent:
+    definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
+    scopes = await get_application_data_scopes(runtime, caller.application_id)
+    async with runtime.engine.connect() as connection:
+        record = await read_connection(connection, runtime, caller, definition)
+    consents = record.consents if record is not None else ()
+    latest = consents[-1] if consents else None
+    current = consent_state_of(scopes, consents)
+    same_latest = latest_consent is None or (latest is not None and latest_consent.get("id") == latest.get("id"))
+    if consent_state in (None, current) and same_latest:
+        return None  # sent back as read
+    if latest_consent is not None and not same_latest:
         granted = bool(latest_consent["granted"])
         if consent_state is not None and SETTABLE_STATES.get(consent_state, not granted) != granted:
             raise BadRequest("consent_state and latest_consent.granted disagree")
@@ -169,10 +202,32 @@ async def apply_consent_input(
     else:
         raise BadRequest(
             f"consent_state {consent_state!r} is computed by the server and cannot be set",
-            detail={"settable": sorted(SETTABLE_STATES)},
+            detail={"settable": sorted(SETTABLE_STATES), "consent_state": current},
         )
-    resources = (latest_consent or {}).get("resources")
+    resources = (latest_consent or {}).get("resources") if not same_latest else None
     if resources is None:
-        scopes = await application_data_scopes(runtime, caller.application_id)
         resources = scopes.resources if scopes is not None else "*"
-    return await record_consent(runtime, caller, unified_api, service_id, granted=granted, resources=resources)
+    check_grant(scopes, granted, resources)
+    return ConsentDecision(granted, resources)
+
+
+async def apply_consent_input(
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    unified_api: str,
+    service_id: str,
+    *,
+    consent_state: str | None,
+    latest_consent: dict[str, Any] | None,
+    application_data_scopes: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """``consent_input_decision`` then ``record_consent``: the new record, or ``None``."""
+    decision = await consent_input_decision(
+        runtime, caller, unified_api, service_id, consent_state=consent_state, latest_consent=latest_consent,
+        application_data_scopes=application_data_scopes,
+    )  # fmt: skip
+    if decision is None:
+        return None
+    return await record_consent(
+        runtime, caller, unified_api, service_id, granted=decision.granted, resources=decision.resources
+    )

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, delete, false, or_, select
+from sqlalchemy import ColumnElement, Row, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.db.schema import consumer_logs
@@ -156,6 +156,20 @@ async def list_consumer_logs(
     rows = (await connection.execute(query.order_by(c.pk.desc()).limit(limit + 1))).all()
     page = [_from_row(row) for row in rows[:limit]]
     return page, (page[-1].pk if len(rows) > limit else None)
+
+
+async def count_consumer_logs(
+    connection: AsyncConnection, *, application_id: str, consumer_id: str, start_ms: int, end_ms: int
+) -> int:
+    """How many calls were logged for the consumer from ``start_ms`` to ``end_ms`` (both included)."""
+    c = consumer_logs.c
+    query = select(func.count()).where(
+        c.application_id == application_id,
+        c.consumer_id == consumer_id,
+        c.timestamp >= start_ms,
+        c.timestamp <= end_ms,
+    )
+    return int((await connection.execute(query)).scalar_one())
 
 
 async def delete_logs_before(connection: AsyncConnection, *, cutoff_ms: int, batch_size: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -136,11 +136,40 @@ async def get_consumer(connection: AsyncConnection, *, application_id: str, cons
     return _from_row(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class ConsumersFilter:
+    """Apideck's ``filter[consumer_id]`` (prefix of the id) and ``filter[search]`` (a substring,
+    any case, of the id, email, account name or user name)."""
+
+    id_prefix: str | None = None
+    search: str | None = None
+
+
+def _filter_conditions(wanted: ConsumersFilter) -> list[ColumnElement[bool]]:
+    c = consumers.c
+    found: list[ColumnElement[bool]] = []
+    if wanted.id_prefix:
+        found.append(c.consumer_id.startswith(wanted.id_prefix, autoescape=True))
+    if wanted.search:
+        needle = wanted.search.lower()
+        searched = [c.consumer_id, *(c.metadata[key].as_string() for key in ("email", "account_name", "user_name"))]
+        found.append(or_(*(func.lower(column).contains(needle, autoescape=True) for column in searched)))
+    return found
+
+
 async def list_consumers(
-    connection: AsyncConnection, *, application_id: str, after_pk: int | None, limit: int
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    after_pk: int | None,
+    limit: int,
+    wanted: ConsumersFilter | None = None,
 ) -> tuple[list[Consumer], int | None]:
     """A page of consumers in creation order, and the pk to continue after (None at the end)."""
     query = select(consumers).where(consumers.c.application_id == application_id)
+    conditions = _filter_conditions(wanted) if wanted is not None else []
+    if conditions:
+        query = query.where(*conditions)
     if after_pk is not None:
         query = query.where(consumers.c.pk > after_pk)
     rows = (await connection.execute(query.order_by(consumers.c.pk).limit(limit + 1))).all()

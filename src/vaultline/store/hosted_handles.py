@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
@@ -24,6 +24,9 @@ from vaultline.db.schema import hosted_handles, sessions
 from vaultline.store.sessions import SessionRecord, record_from_row
 
 # token_urlsafe(12) and token_urlsafe(32): 16 and 43 characters of the URL-safe alphabet.
+# Whoever holds a session link can open it in a loop: only the newest handles of a session are
+# kept (a browser whose handle was dropped opens the link again), so that costs no unbounded rows.
+MAX_HANDLES_PER_SESSION = 32
 _HANDLE = re.compile(r"([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})")
 
 
@@ -81,6 +84,13 @@ async def issue_hosted_handle(
             id=handle.id, session_id=session_id, secret_hash=_secret_hash(handle.secret), created_at=now_ms()
         )
     )
+    beyond_the_newest = (
+        select(hosted_handles.c.id)
+        .where(hosted_handles.c.session_id == session_id)
+        .order_by(hosted_handles.c.created_at.desc(), hosted_handles.c.id.desc())
+        .offset(MAX_HANDLES_PER_SESSION)
+    )
+    await connection.execute(delete(hosted_handles).where(hosted_handles.c.id.in_(beyond_the_newest)))
     return handle
 
 

@@ -2,6 +2,7 @@
 
 from vaultline_sdk.resources.connection_consents import AsyncConnectionConsents, ConnectionConsents
 from vaultline_sdk.resources.connection_oauth import AsyncConnectionOAuth, ConnectionOAuth
+from vaultline_sdk.resources.connection_settings import AsyncConnectionSettings, ConnectionSettings
 from vaultline_sdk.resources.connections import AsyncConnections, Connections
 from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
 from vaultline_sdk.resources.logs import AsyncLogs, Logs
@@ -10,12 +11,14 @@ from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
 __all__ = [
     "AsyncConnectionConsents",
     "AsyncConnectionOAuth",
+    "AsyncConnectionSettings",
     "AsyncConnections",
     "AsyncConsumers",
     "AsyncLogs",
     "AsyncSessions",
     "ConnectionConsents",
     "ConnectionOAuth",
+    "ConnectionSettings",
     "Connections",
     "Consumers",
     "Logs",

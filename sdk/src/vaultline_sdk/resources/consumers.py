@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Unpack
 from urllib.parse import quote
 
@@ -11,6 +12,8 @@ from vaultline_sdk._pagination import AsyncPage, SyncPage
 from vaultline_sdk.models.shared import (
     Consumer,
     ConsumerMetadata,
+    ConsumerRequestCounts,
+    ConsumerRequestCountsInDateRangeResponse,
     DeleteConsumerResponse,
     DeletedConsumer,
     GetConsumerResponse,
@@ -36,13 +39,40 @@ def _create_call(
     return APIRequest.build("POST", _PATH, headers=client.headers_for(), options=options, json_body=body)
 
 
-def _list_call(client: BaseClient, cursor: str | None, limit: int | None, options: RequestOptions) -> APIRequest:
+def _list_call(
+    client: BaseClient,
+    cursor: str | None,
+    limit: int | None,
+    consumer_id_prefix: str | None,
+    search: str | None,
+    options: RequestOptions,
+) -> APIRequest:
     params: dict[str, str | int] = {}
     if cursor:
         params["cursor"] = cursor
     if limit is not None:
         params["limit"] = limit
+    if consumer_id_prefix is not None:
+        params["filter[consumer_id]"] = consumer_id_prefix
+    if search is not None:
+        params["filter[search]"] = search
     return APIRequest.build("GET", _PATH, headers=client.headers_for(), options=options, params=params)
+
+
+def _moment(value: datetime | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # the server reads a zoneless date-time as UTC too
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _request_counts_call(
+    client: BaseClient, consumer_id: str, start: datetime | str, end: datetime | str, options: RequestOptions
+) -> APIRequest:
+    params: dict[str, str | int] = {"start_datetime": _moment(start), "end_datetime": _moment(end)}
+    path = _path(consumer_id) + "/stats"
+    return APIRequest.build("GET", path, headers=client.headers_for(), options=options, params=params)
 
 
 def _one_call(
@@ -65,15 +95,29 @@ class Consumers:
         return self._client.parse(response, GetConsumerResponse).data
 
     def list(
-        self, *, cursor: str | None = None, limit: int | None = None, **options: Unpack[RequestOptions]
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        consumer_id_prefix: str | None = None,
+        search: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> SyncPage[Consumer]:
-        """The application's consumers. Iterating the returned page fetches the following pages."""
-        response = self._client.send(_list_call(self._client, cursor, limit, options))
+        """The application's consumers. Iterating the returned page fetches the following pages.
+
+        Args:
+            consumer_id_prefix: only consumers whose id starts with this (``filter[consumer_id]``).
+            search: only consumers whose id, email, account name or user name contains this, in
+                any case (``filter[search]``).
+        """
+        response = self._client.send(_list_call(self._client, cursor, limit, consumer_id_prefix, search, options))
         page = self._client.parse(response, GetConsumersResponse)
         return SyncPage(
             data=page.data,
             next_cursor=page.meta.cursors.next,
-            fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **options),
+            fetch=lambda next_cursor: self.list(
+                cursor=next_cursor, limit=limit, consumer_id_prefix=consumer_id_prefix, search=search, **options
+            ),
         )
 
     def get(self, consumer_id: str, **options: Unpack[RequestOptions]) -> Consumer:
@@ -91,6 +135,14 @@ class Consumers:
         response = self._client.send(_one_call(self._client, "DELETE", consumer_id, options))
         return self._client.parse(response, DeleteConsumerResponse).data
 
+    def request_counts(
+        self, consumer_id: str, start: datetime | str, end: datetime | str, **options: Unpack[RequestOptions]
+    ) -> ConsumerRequestCounts:
+        """How many calls were made for the consumer from ``start`` to ``end`` (both included;
+        a ``datetime`` without a zone is UTC). ``NotFoundError`` (404) for an unknown consumer."""
+        response = self._client.send(_request_counts_call(self._client, consumer_id, start, end, options))
+        return self._client.parse(response, ConsumerRequestCountsInDateRangeResponse).data
+
 
 class AsyncConsumers:
     """Consumers: your customers, named by your own ids. Minting a session creates one as needed."""
@@ -106,15 +158,23 @@ class AsyncConsumers:
         return self._client.parse(response, GetConsumerResponse).data
 
     async def list(
-        self, *, cursor: str | None = None, limit: int | None = None, **options: Unpack[RequestOptions]
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int | None = None,
+        consumer_id_prefix: str | None = None,
+        search: str | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPage[Consumer]:
         """The application's consumers. ``async for`` over the page fetches the following pages."""
-        response = await self._client.send(_list_call(self._client, cursor, limit, options))
+        response = await self._client.send(_list_call(self._client, cursor, limit, consumer_id_prefix, search, options))
         page = self._client.parse(response, GetConsumersResponse)
         return AsyncPage(
             data=page.data,
             next_cursor=page.meta.cursors.next,
-            fetch=lambda next_cursor: self.list(cursor=next_cursor, limit=limit, **options),
+            fetch=lambda next_cursor: self.list(
+                cursor=next_cursor, limit=limit, consumer_id_prefix=consumer_id_prefix, search=search, **options
+            ),
         )
 
     async def get(self, consumer_id: str, **options: Unpack[RequestOptions]) -> Consumer:
@@ -133,3 +193,10 @@ class AsyncConsumers:
         """Delete the consumer; every session it holds is revoked at once."""
         response = await self._client.send(_one_call(self._client, "DELETE", consumer_id, options))
         return self._client.parse(response, DeleteConsumerResponse).data
+
+    async def request_counts(
+        self, consumer_id: str, start: datetime | str, end: datetime | str, **options: Unpack[RequestOptions]
+    ) -> ConsumerRequestCounts:
+        """How many calls were made for the consumer from ``start`` to ``end``. See ``Consumers.request_counts``."""
+        response = await self._client.send(_request_counts_call(self._client, consumer_id, start, end, options))
+        return self._client.parse(response, ConsumerRequestCountsInDateRangeResponse).data

@@ -31,11 +31,14 @@ from vaultline_sdk.models.shared.consents import (
 )
 from vaultline_sdk.models.shared.consumers import (
     Consumer,
+    ConsumerRequestCounts,
+    ConsumerRequestCountsInDateRangeResponse,
     CreateConsumerResponse,
     DeleteConsumerResponse,
     DeletedConsumer,
     GetConsumerResponse,
     GetConsumersResponse,
+    RequestCountAllocation,
     UpdateConsumerResponse,
 )
 from vaultline_sdk.models.shared.errors import (
@@ -79,6 +82,8 @@ __all__ = [
     "Consumer",
     "ConsumerMetadata",
     "CreateCallbackStateResponse",
+    "ConsumerRequestCounts",
+    "ConsumerRequestCountsInDateRangeResponse",
     "CreateConsumerResponse",
     "CreateSessionResponse",
     "CreateSessionResponseData",
@@ -106,6 +111,7 @@ __all__ = [
     "Meta",
     "NotFoundResponse",
     "PaymentRequiredResponse",
+    "RequestCountAllocation",
     "Session",
     "SessionDetails",
     "SessionSettings",

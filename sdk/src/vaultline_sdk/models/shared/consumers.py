@@ -51,3 +51,28 @@ class DeleteConsumerResponse(ResponseModel):
     status_code: int
     status: str
     data: DeletedConsumer
+
+
+class RequestCountAllocation(ResponseModel):
+    """Calls per kind; every Vaultline call is a Vault call (``unify`` and ``proxy`` stay 0)."""
+
+    unify: int = 0
+    proxy: int = 0
+    vault: int = 0
+
+
+class ConsumerRequestCounts(ResponseModel):
+    """How many calls were made for a consumer between two moments (both included)."""
+
+    application_id: str
+    consumer_id: str
+    start_datetime: datetime
+    end_datetime: datetime
+    aggregated_request_count: int
+    request_counts: RequestCountAllocation
+
+
+class ConsumerRequestCountsInDateRangeResponse(ResponseModel):
+    status_code: int
+    status: str
+    data: ConsumerRequestCounts
