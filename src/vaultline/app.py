@@ -16,6 +16,8 @@ from starlette.routing import Match, Route
 
 from vaultline import __version__
 from vaultline.api import (
+    connection_confirmation,
+    connection_consents,
     connections,
     consumer_stats,
     consumers,
@@ -87,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(consumer_stats.router)  # before consumers: see consumer_stats.py
     app.include_router(consumers.router)
     app.include_router(connections.router)
+    app.include_router(connection_confirmation.router)
+    app.include_router(connection_consents.router)
     app.include_router(resource_settings.router)
     app.include_router(unsupported_operations.router)
     app.include_router(oauth_pages.router)

@@ -12,11 +12,15 @@ from vaultline_sdk._base_client import AsyncAPIClient, SyncAPIClient
 from vaultline_sdk._config import resolve_config
 from vaultline_sdk._constants import DEFAULT_MAX_RETRIES
 from vaultline_sdk.resources import (
+    AsyncConnectionConsents,
+    AsyncConnectionOAuth,
     AsyncConnections,
     AsyncConnectionSettings,
     AsyncConsumers,
     AsyncLogs,
     AsyncSessions,
+    ConnectionConsents,
+    ConnectionOAuth,
     Connections,
     ConnectionSettings,
     Consumers,
@@ -56,6 +60,10 @@ class SDK:
     """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: Connections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_consents: ConnectionConsents
+    """A connection's consent records to the application's data scopes: list, update."""
+    connection_oauth: ConnectionOAuth
+    """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
     connection_settings: ConnectionSettings
     """One resource's default values on a consumer's connection: get, update."""
     logs: Logs
@@ -83,6 +91,8 @@ class SDK:
         self.sessions = Sessions(self._client)
         self.consumers = Consumers(self._client)
         self.connections = Connections(self._client)
+        self.connection_consents = ConnectionConsents(self._client)
+        self.connection_oauth = ConnectionOAuth(self._client)
         self.connection_settings = ConnectionSettings(self._client)
         self.logs = Logs(self._client)
 
@@ -142,6 +152,10 @@ class AsyncSDK:
     """Create, list (filtered), get, update and delete consumers; count their calls."""
     connections: AsyncConnections
     """A consumer's connections: list, get, update, delete, validate; read credentials."""
+    connection_consents: AsyncConnectionConsents
+    """A connection's consent records to the application's data scopes: list, update."""
+    connection_oauth: AsyncConnectionOAuth
+    """Your backend's half of OAuth: confirm a nonce flow's connection, create a callback state."""
     connection_settings: AsyncConnectionSettings
     """One resource's default values on a consumer's connection: get, update."""
     logs: AsyncLogs
@@ -169,6 +183,8 @@ class AsyncSDK:
         self.sessions = AsyncSessions(self._client)
         self.consumers = AsyncConsumers(self._client)
         self.connections = AsyncConnections(self._client)
+        self.connection_consents = AsyncConnectionConsents(self._client)
+        self.connection_oauth = AsyncConnectionOAuth(self._client)
         self.connection_settings = AsyncConnectionSettings(self._client)
         self.logs = AsyncLogs(self._client)
 

@@ -10,19 +10,13 @@ from typing import Any
 
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.connection_ids import connection_id
+from vaultline.connections.consents import consent_fields
+from vaultline.connections.health import connection_health
 from vaultline.connections.settings import mask_settings
-from vaultline.connections.state import ConnectionState, connection_state, has_credentials, supports_validation
+from vaultline.connections.state import connection_state, has_credentials, supports_validation
 from vaultline.store.connections import ConnectionRecord
+from vaultline.store.data_scopes import DataScopes
 from vaultline.store.integrations import ApplicationIntegration
-
-# Apideck's ``health`` summarises the state for dashboards.
-_HEALTH: dict[ConnectionState, str | None] = {
-    "available": None,
-    "added": "needs_auth",
-    "authorized": "missing_settings",
-    "callable": "ok",
-    "invalid": "needs_auth",
-}
 
 
 def _form_field_view(form_field: FormField, value: Any) -> dict[str, Any]:
@@ -54,8 +48,12 @@ def integration_state(definition: IntegrationDefinition, offering: ApplicationIn
 
 
 def connection_view(
-    definition: IntegrationDefinition, record: ConnectionRecord | None, offering: ApplicationIntegration | None
+    definition: IntegrationDefinition,
+    record: ConnectionRecord | None,
+    offering: ApplicationIntegration | None,
+    scopes: DataScopes | None = None,
 ) -> dict[str, Any]:
+    """``scopes``: the application's data scopes, which the consent fields and health reflect."""
     state = connection_state(definition, record)
     settings = mask_settings(definition, record.settings) if record else {}
     view: dict[str, Any] = {
@@ -95,7 +93,8 @@ def connection_view(
         view["created_at"] = record.created_at
     if definition.auth_type == "oauth2":
         view["oauth_grant_type"] = "authorization_code"
-    health = _HEALTH[state]
+    view.update(consent_fields(scopes, record))
+    health = connection_health(definition, record, scopes)  # Apideck's summary for dashboards
     if health is not None:
         view["health"] = health
     return view

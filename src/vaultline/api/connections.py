@@ -16,6 +16,7 @@ from vaultline.api.connection_view import connection_credentials_view, connectio
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
+from vaultline.connections.consents import consent_input_decision, record_consent
 from vaultline.connections.offered import OfferedConnection, find_connection, offered_connections
 from vaultline.connections.validation import validate_connection_settings
 from vaultline.fields import RequestModel
@@ -32,7 +33,7 @@ class EmptyBody(RequestModel):
 
 
 def _view(item: OfferedConnection) -> dict[str, Any]:
-    return connection_view(item.definition, item.record, item.offering)
+    return connection_view(item.definition, item.record, item.offering, item.data_scopes)
 
 
 @router.get(
@@ -83,8 +84,20 @@ async def update_connection(request: Request, unified_api: str, service_id: str)
     caller = await authenticate_connections_caller(request)
     body = await read_json_body(request, ConnectionInput, required=True)
     body.refuse_custom_mappings("connectionsUpdate")
+    runtime = runtime_of(request)
+    consent = await consent_input_decision(  # checked before anything is written
+        runtime,
+        caller,
+        unified_api,
+        service_id,
+        consent_state=body.consent_state,
+        latest_consent=body.latest_consent.model_dump() if body.latest_consent else None,
+        application_data_scopes=body.application_data_scopes.model_dump(exclude_none=True)
+        if body.application_data_scopes
+        else None,
+    )
     updated = await apply_connection_update(
-        runtime_of(request),
+        runtime,
         caller,
         unified_api,
         service_id,
@@ -93,6 +106,11 @@ async def update_connection(request: Request, unified_api: str, service_id: str)
         configuration=body.configuration_to_store(),
         metadata=body.metadata,
     )
+    if consent is not None:
+        await record_consent(
+            runtime, caller, unified_api, service_id, granted=consent.granted, resources=consent.resources
+        )
+        updated = await find_connection(runtime, caller, unified_api, service_id)
     return ok(_view(updated))
 
 

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--disable", action="store_true", help="stop delivering (pending events wait)")
     webhook.add_argument("--json", action="store_true", help="print one JSON object (with `secret` when set)")
     webhook.set_defaults(handler="webhook_commands:configure")
+    scopes = apps.add_parser("data-scopes", help="the data scopes consumers must consent to (show, set, disable)")
+    scopes.add_argument("application_id", metavar="APP_ID")
+    chosen = scopes.add_mutually_exclusive_group()
+    chosen.add_argument("--resources", metavar="JSON", help='e.g. \'{"crm.contacts": {"email": {"read": true}}}\'')
+    chosen.add_argument("--all", action="store_true", help='consent to every resource and field ("*")')
+    chosen.add_argument("--disable", action="store_true", help="ask for no consent (health never needs_consent)")
+    scopes.add_argument("--json", action="store_true", help="print the data scopes as one JSON object")
+    scopes.set_defaults(handler="data_scopes_commands:configure")
 
     keys = commands.add_parser("keys", help="session signing keys and the master key").add_subparsers(
         dest="keys_command", required=True

@@ -18,6 +18,7 @@ from vaultline.errors import Forbidden, NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionChanges, ConnectionRecord, ensure_connection
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+from vaultline.store.data_scopes import get_data_scopes
 
 
 async def apply_connection_update(
@@ -68,7 +69,8 @@ async def apply_connection_update(
             validation_error=before.validation_error if merged == before.settings else None,
         )
         after = await write_connection_change(connection, runtime, definition, before, changes, created=created)
-    return OfferedConnection(definition, offering, after)
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    return OfferedConnection(definition, offering, after, scopes)
 
 
 async def delete_consumer_connection(

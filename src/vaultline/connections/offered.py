@@ -15,6 +15,7 @@ from vaultline.connections.state import ConnectionState, connection_state
 from vaultline.errors import NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, list_connections
+from vaultline.store.data_scopes import DataScopes, get_data_scopes
 from vaultline.store.integrations import ApplicationIntegration, list_application_integrations
 
 
@@ -23,6 +24,7 @@ class OfferedConnection:
     definition: IntegrationDefinition
     offering: ApplicationIntegration
     record: ConnectionRecord | None
+    data_scopes: DataScopes | None = None  # the application's, for the consent fields and health
 
     @property
     def state(self) -> ConnectionState:
@@ -82,9 +84,10 @@ async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> li
         records = await list_connections(
             connection, application_id=caller.application_id, consumer_id=caller.consumer_id, ring=runtime.master_keys
         )
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
     by_id = {(r.unified_api, r.service_id): r for r in records}
     return [
-        OfferedConnection(d, offered[d.service_id], by_id.get((d.unified_api.value, d.service_id)))
+        OfferedConnection(d, offered[d.service_id], by_id.get((d.unified_api.value, d.service_id)), scopes)
         for d in runtime.catalog
         if d.service_id in offered and caller.may_see(d.unified_api.value)
     ]
@@ -97,7 +100,8 @@ async def find_connection(
     definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
     async with runtime.engine.connect() as connection:
         record = await read_connection(connection, runtime, caller, definition)
-    return OfferedConnection(definition, offering, record)
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    return OfferedConnection(definition, offering, record, scopes)
 
 
 @overload

@@ -4,6 +4,8 @@
                                                               ▲                               │
                                                               └──── POST …/validate fails ────┴──▶ invalid
 
+OAuth tokens obtained with a ``nonce`` keep the connection ``authorized`` until POST …/confirm.
+
 ``enabled`` is a separate switch: disabling keeps the state (and everything stored), and
 the backend must not use a disabled connection. Computed on read, so a catalog change (an
 operator's new required field) is reflected at once.
@@ -30,6 +32,10 @@ def has_credentials(definition: IntegrationDefinition, record: ConnectionRecord)
     return all(is_set(record.settings.get(setting_id)) for setting_id in definition.credential_ids)
 
 
+def is_pending_confirmation(record: ConnectionRecord) -> bool:
+    return record.confirm_token_hash is not None
+
+
 def missing_required_settings(definition: IntegrationDefinition, settings: dict[str, Any]) -> list[str]:
     return [setting_id for setting_id in definition.required_setting_ids if not is_set(settings.get(setting_id))]
 
@@ -41,6 +47,8 @@ def connection_state(definition: IntegrationDefinition, record: ConnectionRecord
         return "added"
     if record.validation_error is not None:
         return "invalid"
+    if is_pending_confirmation(record):  # tokens from a nonce flow, not confirmed yet
+        return "authorized"
     if missing_required_settings(definition, record.settings):
         return "authorized"
     return "callable"

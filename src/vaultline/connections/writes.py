@@ -6,13 +6,14 @@ that was rolled back)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connections.change_events import enqueue_connection_change
 from vaultline.runtime import Runtime
+from vaultline.store.connection_marks import append_consent, set_pending_confirmation
 from vaultline.store.connections import (
     ConnectionChanges,
     ConnectionRecord,
@@ -25,11 +26,33 @@ from vaultline.webhooks.events import enqueue_connection_event
 
 
 @dataclass(frozen=True, slots=True)
+class PendingConfirmation:
+    token_hash: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class NewTokens:
     """The provider's tokens to store (``None`` clears them) and the verdict stored with them."""
 
     credentials: dict[str, Any] | None
     validation_error: str | None = None
+    # Tokens obtained with a ``nonce`` wait for POST …/confirm (oauth/confirmation.py): the hash
+    # of the confirm token and its expiry; ``None``: usable at once. Only the callback decides
+    # this; a refresh or a revocation keeps whatever is pending ("keep"), so it never confirms.
+    pending_confirmation: PendingConfirmation | None | Literal["keep"] = "keep"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The backend confirmed the pending tokens: the connection becomes usable."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewConsent:
+    """A consent record appended to the connection's (connections/consents.py)."""
+
+    consent: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +66,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent,
     *,
     created: bool = False,
     event: str | None = None,
@@ -68,7 +91,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Deletion,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | Deletion,
     *,
     created: bool = False,
     event: str | None = None,
@@ -91,6 +114,10 @@ async def write_connection_change(
     else:
         if isinstance(write, ConnectionChanges):
             await save_connection(connection, record=before, changes=write, ring=ring)
+        elif isinstance(write, Confirmation):
+            await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
+        elif isinstance(write, NewConsent):
+            await append_consent(connection, record=before, consent=write.consent)
         else:
             await set_oauth_credentials(
                 connection,
@@ -99,6 +126,14 @@ async def write_connection_change(
                 ring=ring,
                 validation_error=write.validation_error,
             )
+            pending = write.pending_confirmation
+            if pending != "keep":
+                await set_pending_confirmation(
+                    connection,
+                    record=before,
+                    token_hash=pending.token_hash if pending else None,
+                    expires_at=pending.expires_at if pending else None,
+                )
         after = await reread_connection(connection, record=before, ring=ring)
     public_url = runtime.settings.public_url
     if event is None:

@@ -39,6 +39,8 @@ applications = Table(
     Column("embed_origins", JSON, nullable=False),
     Column("is_demo", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    # The data scopes its consumers must consent to ({enabled, resources, updated_at}); null: none.
+    Column("data_scopes", JSON, nullable=True),
 )
 
 api_keys = Table(
@@ -158,6 +160,12 @@ connections = Table(
     Column("validation_error", Text, nullable=True),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Set while OAuth tokens obtained with a ``nonce`` wait for POST …/confirm: the SHA-256 of the
+    # single-use confirm token (never the token) and when it stops working. Null: confirmed.
+    Column("confirm_token_hash", String(64), nullable=True),
+    Column("confirm_expires_at", BigInteger, nullable=True),
+    # The consumer's consent records to the application's data scopes, oldest first (append-only).
+    Column("consents", JSON, nullable=True),
     UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
 )
 

@@ -5,6 +5,7 @@ sees, so every failure renders the Hosted Vault's friendly error page (see error
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
@@ -52,6 +53,12 @@ async def authorize(
     application_id: str,
     state: str = Query(max_length=4096, description="The signed link of a Hosted Vault page"),
     redirect_uri: str | None = Query(default=None, max_length=2048),
+    nonce: str | None = Query(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="Your single-use value: the connection then waits for POST …/confirm (docs/oauth.md)",
+    ),
 ) -> Response:
     runtime = runtime_of(request)
     _, url = await begin_authorization(
@@ -61,6 +68,7 @@ async def authorize(
         application_id=application_id,
         redirect_uri=redirect_uri,
         binding_cookie=request.cookies.get(BINDING_COOKIE),
+        nonce=nonce,
     )
     return RedirectResponse(url, status_code=302, headers=_REDIRECT_HEADERS)
 
@@ -79,11 +87,26 @@ async def callback(
     return _back(runtime, result)
 
 
+def with_confirmation(target: str, result: CallbackResult) -> str:
+    """Apideck's two-step flow: ``#nonce=…&confirm_token=…&service_id=…`` in the fragment, which
+    browsers never send to a server (nor in a Referer), for the application's page to read."""
+    fragment = urlencode(
+        {
+            "nonce": result.state.nonce or "",
+            "confirm_token": result.confirm_token,
+            "service_id": result.state.service_id,
+        }
+    )
+    return target.split("#", 1)[0] + "#" + fragment
+
+
 def _back(runtime: Runtime, result: CallbackResult) -> Response:
     state = result.state
     hosted = hosted_prefix(runtime, state.session_id)
     # Checked when the flow started (allowed_return); checked again for states minted before.
     target = safe_link(state.redirect_uri) or f"{hosted}integrations/{state.unified_api}/{state.service_id}"
+    if result.confirm_token is not None:
+        target = with_confirmation(target, result)
     if target.startswith(hosted):
         response = RedirectResponse(target, status_code=303, headers=_REDIRECT_HEADERS)
         kind = "oauth_denied" if result.outcome == "denied" else result.outcome

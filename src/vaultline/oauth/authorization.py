@@ -116,10 +116,11 @@ async def begin_authorization(
     application_id: str,
     redirect_uri: str | None,
     binding_cookie: str | None,
+    nonce: str | None = None,
 ) -> tuple[OAuthState, str]:
     """Verify the link, that this browser holds its session's binding cookie, and everything
     the link claims; returns the verified link and the provider's authorize URL to send the
-    consumer to."""
+    consumer to. With the application's ``nonce``, the tokens will wait for POST …/confirm."""
     issuer = runtime.settings.public_url
     try:
         state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
@@ -144,7 +145,7 @@ async def begin_authorization(
         raise Forbidden(f"{definition.name} cannot be authorized yet: the application has not finished setting it up.")
     back_to = await allowed_return(runtime, state, redirect_uri)
     verifier, challenge = pkce_pair()
-    provider_state = state.renewed(redirect_uri=back_to)
+    provider_state = state.renewed(redirect_uri=back_to, nonce=nonce)
     async with runtime.engine.begin() as connection:
         await insert_oauth_state(
             connection,

@@ -15,6 +15,8 @@ from vaultline.errors import Forbidden
 from vaultline.log_escape import escape_for_log
 from vaultline.oauth.authorization import callback_url, live_session
 from vaultline.oauth.browser_binding import check_browser_binding
+from vaultline.oauth.callback_states import CALLBACK_STATE_AUDIENCE, backend_caller
+from vaultline.oauth.confirmation import new_pending_confirmation
 from vaultline.oauth.provider_client import credentials_from, token_request
 from vaultline.oauth.state import STATE_AUDIENCE, OAuthState, OAuthStateError, OAuthStateUsed, verify_oauth_token
 from vaultline.runtime import Runtime
@@ -32,6 +34,8 @@ class CallbackResult:
     state: OAuthState
     outcome: Outcome
     error: str | None = None  # the provider's ``error`` when denied
+    # With the application's nonce: the token it confirms the connection with (in the fragment).
+    confirm_token: str | None = None
 
 
 def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str | None) -> OAuthState:
@@ -39,7 +43,14 @@ def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str |
     Checked before the state is spent, so a refused callback changes nothing at all."""
     if not token:
         raise OAuthStateError(detail="the provider returned no state")
-    state = verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=runtime.settings.public_url)
+    issuer = runtime.settings.public_url
+    try:
+        state = verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=issuer)
+    except OAuthStateError as browser_state_error:
+        try:  # a state the application's backend created for its own flow (createCallbackState)
+            return verify_oauth_token(runtime.keyring, token, audience=CALLBACK_STATE_AUDIENCE, issuer=issuer)
+        except OAuthStateError:
+            raise browser_state_error from None
     check_browser_binding(state.binding, binding_cookie)
     return state
 
@@ -58,7 +69,9 @@ async def complete_authorization(
         state.service_id,
     ):
         raise OAuthStateError(detail="the state does not match its authorization")
-    grant = await live_session(runtime, state, allow_expired=True)
+    caller = (
+        backend_caller(state) if state.from_backend else (await live_session(runtime, state, allow_expired=True)).caller
+    )
     if error is not None:
         log.info("OAuth consent for %s ended with %s", state.service_id, escape_for_log(error))
         return CallbackResult(state, "denied", error)
@@ -71,18 +84,17 @@ async def complete_authorization(
         )
     if definition is None or definition.oauth is None or client is None:
         raise Forbidden("This integration is no longer offered. Go back to the application.")
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": callback_url(runtime),
+        "code_verifier": pending.code_verifier,
+    }
     answer = await token_request(
-        str(definition.oauth.token_url),
-        client,
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": callback_url(runtime),
-            "code_verifier": pending.code_verifier,
-        },
-        allow_private=runtime.settings.allow_private_webhooks,
+        str(definition.oauth.token_url), client, exchange, allow_private=runtime.settings.allow_private_webhooks
     )
     credentials = credentials_from(answer)
+    confirm_token, pending_confirmation = new_pending_confirmation() if state.nonce is not None else (None, None)
     ids = {
         "application_id": state.application_id,
         "consumer_id": state.consumer_id,
@@ -91,9 +103,10 @@ async def complete_authorization(
     }
     async with runtime.engine.begin() as connection:
         created = await ensure_connection(connection, **ids)
-        before = await read_connection(connection, runtime, grant.caller, definition, for_update=True, required=True)
+        before = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         reauthorized = has_credentials(definition, before)
         if reauthorized:  # the session may have changed hands between link and callback: check again
-            grant.caller.require_action("reauthorize", "replace a connection's credentials")
-        await write_connection_change(connection, runtime, definition, before, NewTokens(credentials), created=created)
-    return CallbackResult(state, "reauthorized" if reauthorized else "connected")
+            caller.require_action("reauthorize", "replace a connection's credentials")
+        tokens = NewTokens(credentials, pending_confirmation=pending_confirmation)
+        await write_connection_change(connection, runtime, definition, before, tokens, created=created)
+    return CallbackResult(state, "reauthorized" if reauthorized else "connected", confirm_token=confirm_token)

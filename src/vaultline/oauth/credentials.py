@@ -7,7 +7,7 @@ from __future__ import annotations
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import offered_definition, read_connection
-from vaultline.connections.state import connection_state, has_credentials
+from vaultline.connections.state import connection_state, has_credentials, is_pending_confirmation
 from vaultline.errors import Unprocessable
 from vaultline.oauth.refresh import fresh_credentials
 from vaultline.runtime import Runtime
@@ -27,5 +27,10 @@ async def usable_credentials(
     if not has_credentials(definition, record):
         raise Unprocessable(
             "This connection has no credentials yet", detail={"state": connection_state(definition, record)}
+        )
+    if is_pending_confirmation(record):  # a nonce flow's tokens are not the backend's until confirmed
+        raise Unprocessable(
+            "This connection waits for confirmation: POST …/confirm with the callback's confirm_token",
+            detail={"health": "pending_confirmation"},
         )
     return definition, await fresh_credentials(runtime, definition, record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.health import REVOKED_REASON
 from vaultline.connections.offered import read_connection
 from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import Unprocessable
@@ -38,6 +39,11 @@ async def disconnect_oauth(
     async with runtime.engine.begin() as connection:
         current = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         after = await write_connection_change(
-            connection, runtime, definition, current, NewTokens(None), event=CONNECTION_REVOKED
+            connection,
+            runtime,
+            definition,
+            current,
+            NewTokens(None, validation_error=REVOKED_REASON),
+            event=CONNECTION_REVOKED,
         )
     return after

@@ -33,6 +33,8 @@ from vaultline.tokens.session_tokens import (
 LINK_AUDIENCE = "vaultline-oauth-link"
 STATE_AUDIENCE = "vaultline-oauth-state"
 STATE_TTL_SECONDS = 600
+# The ``sid`` (and ``bnd``) of a state the backend created: it stands for no session or browser.
+BACKEND_SESSION_ID = ""
 _REQUIRED = ["iss", "aud", "jti", "iat", "exp", "application_id", "consumer_id", "unified_api", "service_id", "sid"]
 _REQUIRED += ["bnd"]  # a state without a browser binding is never honoured
 
@@ -64,9 +66,18 @@ class OAuthState:
     session_id: str
     redirect_uri: str | None
     binding: str  # digest of the browser binding cookie; the cookie itself is never in a token
+    # The application's ``nonce`` from /vault/authorize: its tokens then wait for POST …/confirm.
+    nonce: str | None = None
+
+    @property
+    def from_backend(self) -> bool:
+        """Created by the application's backend (createCallbackState): no session, no browser."""
+        return self.session_id == BACKEND_SESSION_ID
 
     def claims(self) -> dict[str, Any]:
+        extra = {"nonce": self.nonce} if self.nonce is not None else {}
         return {
+            **extra,
             "jti": self.jti,
             "application_id": self.application_id,
             "consumer_id": self.consumer_id,
@@ -77,11 +88,11 @@ class OAuthState:
             "bnd": self.binding,
         }
 
-    def renewed(self, *, redirect_uri: str | None) -> OAuthState:
+    def renewed(self, *, redirect_uri: str | None, nonce: str | None = None) -> OAuthState:
         """The same authorization under a new ``jti`` (the provider state's own row)."""
         return OAuthState(
             new_jti(), self.application_id, self.consumer_id, self.unified_api, self.service_id,
-            self.session_id, redirect_uri, self.binding,
+            self.session_id, redirect_uri, self.binding, nonce,
         )  # fmt: skip
 
 
@@ -107,9 +118,9 @@ def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: s
         raise OAuthStateExpired() from exc
     except SessionTokenError as exc:
         raise OAuthStateError(detail=exc.detail) from exc
-    redirect_uri = claims.get("redirect_uri")
+    redirect_uri, nonce = claims.get("redirect_uri"), claims.get("nonce")
     return OAuthState(
         str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),
         str(claims["service_id"]), str(claims["sid"]), redirect_uri if isinstance(redirect_uri, str) else None,
-        str(claims["bnd"]),
+        str(claims["bnd"]), nonce if isinstance(nonce, str) else None,
     )  # fmt: skip

@@ -35,6 +35,9 @@ class ConnectionRecord:
     validation_error: str | None
     created_at: int
     updated_at: int
+    confirm_token_hash: str | None = None  # set while the connection waits for POST …/confirm
+    confirm_expires_at: int | None = None
+    consents: tuple[dict[str, Any], ...] = ()  # consent records, oldest first
 
     def __repr__(self) -> str:  # settings hold credentials: keep them out of logs and tracebacks
         return f"ConnectionRecord(id={connection_id(self.unified_api, self.service_id)}, consumer={self.consumer_id!r})"
@@ -82,6 +85,9 @@ def _from_row(row: Row[Any], ring: MasterKeyRing) -> ConnectionRecord:
         validation_error=row.validation_error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        confirm_token_hash=row.confirm_token_hash,
+        confirm_expires_at=row.confirm_expires_at,
+        consents=tuple(row.consents or ()),
     )
 
 

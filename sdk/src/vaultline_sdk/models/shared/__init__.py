@@ -1,5 +1,11 @@
 """Models shared by every operation: request bodies, response bodies and the error body."""
 
+from vaultline_sdk.models.shared.connection_oauth import (
+    CallbackState,
+    ConfirmConnectionResponse,
+    ConfirmConnectionResult,
+    CreateCallbackStateResponse,
+)
 from vaultline_sdk.models.shared.connections import (
     AuthType,
     Connection,
@@ -14,6 +20,14 @@ from vaultline_sdk.models.shared.connections import (
     IntegrationState,
     UpdateConnectionResponse,
     ValidateConnectionStateResponse,
+)
+from vaultline_sdk.models.shared.consents import (
+    ConsentRecord,
+    ConsentResources,
+    DataScopes,
+    GetConsentRecordsResponse,
+    UpdateConsentRequest,
+    UpdateConsentResponse,
 )
 from vaultline_sdk.models.shared.consumers import (
     Consumer,
@@ -54,20 +68,27 @@ from vaultline_sdk.models.shared.sessions import GetSessionResponse, GetSessions
 __all__ = [
     "AuthType",
     "BadRequestResponse",
+    "CallbackState",
+    "ConfirmConnectionResponse",
+    "ConfirmConnectionResult",
     "ConflictResponse",
     "Connection",
     "ConnectionConfiguration",
     "ConnectionCredentials",
     "ConnectionState",
     "ConnectionValidation",
+    "ConsentRecord",
+    "ConsentResources",
     "Consumer",
     "ConsumerMetadata",
+    "CreateCallbackStateResponse",
     "ConsumerRequestCounts",
     "ConsumerRequestCountsInDateRangeResponse",
     "CreateConsumerResponse",
     "CreateSessionResponse",
     "CreateSessionResponseData",
     "Cursors",
+    "DataScopes",
     "DeleteConsumerResponse",
     "DeletedConsumer",
     "ErrorBody",
@@ -75,6 +96,7 @@ __all__ = [
     "GetConnectionCredentialsResponse",
     "GetConnectionResponse",
     "GetConnectionsResponse",
+    "GetConsentRecordsResponse",
     "GetConsumerResponse",
     "GetConsumersResponse",
     "GetLogsResponse",
@@ -101,6 +123,8 @@ __all__ = [
     "UnifiedApiIdEnum",
     "UnprocessableResponse",
     "UpdateConnectionResponse",
+    "UpdateConsentRequest",
+    "UpdateConsentResponse",
     "UpdateConsumerResponse",
     "ValidateConnectionStateResponse",
 ]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from vaultline_sdk.models.shared._base import ResponseModel
+from vaultline_sdk.models.shared.consents import ConsentRecord, DataScopes
 
 
 class ConnectionState(StrEnum):
@@ -94,7 +95,13 @@ class Connection(ResponseModel):
     enabled: bool | None = None
     """Disabled connections keep their state and settings; your backend must not use them."""
     health: str | None = None
-    """``ok``, ``needs_auth``, ``missing_settings``… (absent when ``available``)."""
+    """``ok``, ``needs_auth``, ``missing_settings``, ``pending_confirmation``, ``needs_consent``,
+    ``revoked`` (absent when ``available``)."""
+    consent_state: str | None = None
+    """``implicit``, ``pending``, ``granted``, ``denied``, ``revoked`` or ``requires_reconsent``."""
+    consents: list[ConsentRecord] = []
+    latest_consent: ConsentRecord | None = None
+    application_data_scopes: DataScopes | None = None
     website: str | None = None
     icon: str | None = None
     logo: str | None = None
