@@ -444,7 +444,6 @@ def test_connections_token_on_an_api_key_connection_is_a_clear_422(customer: Cus
     assert refused.value.data.status_code == 422 and refused.value.data.message
 
 
-@BEING_ADDED
 def test_connection_consents(customer: Customer) -> None:
     """connectionConsentsAll / connectionConsentUpdate, where the application asks for consent."""
     customer.offer("pipedrive")
@@ -464,7 +463,6 @@ def test_connection_consents(customer: Customer) -> None:
     assert after.data.consent_state == models.ConsentState.GRANTED and after.data.health != models.Health.NEEDS_CONSENT
 
 
-@BEING_ADDED
 def test_create_callback_state(customer: Customer) -> None:
     customer.offer("hubspot")
     set_oauth_client(customer, "hubspot")
