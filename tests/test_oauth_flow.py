@@ -272,7 +272,7 @@ async def test_binding_cookie_is_httponly_lax_and_only_on_the_oauth_paths(
     session = await open_session(client, oauth_tenant)
     page = await client.get(session.page(CONNECTION_PAGE))
     cookies = binding_cookies(page)
-    assert set(cookies) == {"/vault/authorize", "/vault/callback"}
+    assert set(cookies) == {"/vault/authorize", "/vault/callback", "/vault/revoke"}
     for header in cookies.values():
         assert "httponly" in header and "samesite=lax" in header and "max-age=1200" in header
         assert "secure" not in header  # http in tests; https adds Secure (below)
@@ -297,7 +297,7 @@ async def test_binding_cookie_on_https_and_inside_vault_js(
                 assert opened.status_code == 303, opened.text
                 base = "/".join(opened.headers["location"].split("/")[:3])
                 cookies = binding_cookies(await browser.get(base + CONNECTION_PAGE))
-                assert set(cookies) == {"/vault/authorize", "/vault/callback"}
+                assert set(cookies) == {"/vault/authorize", "/vault/callback", "/vault/revoke"}
                 for header in cookies.values():
                     assert "secure" in header and "httponly" in header and same_site in header
                     assert ("partitioned" in header) == (query is framed)

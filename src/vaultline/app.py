@@ -16,6 +16,7 @@ from starlette.routing import Match, Route
 
 from vaultline import __version__
 from vaultline.api import (
+    connection_actions,
     connection_confirmation,
     connection_consents,
     connections,
@@ -37,7 +38,7 @@ from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
-from vaultline.hosted import install_hosted_vault, oauth_pages
+from vaultline.hosted import install_hosted_vault, oauth_pages, revoke_pages
 from vaultline.hosted.error_pages import is_hosted_path, render_error_page
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
@@ -93,7 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connection_consents.router)
     app.include_router(resource_settings.router)
     app.include_router(unsupported_operations.router)
+    app.include_router(connection_actions.router)
     app.include_router(oauth_pages.router)
+    app.include_router(revoke_pages.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)

@@ -13,13 +13,18 @@ const provider = new Provider(issuer, {
       client_id: clientId,
       client_secret: clientSecret,
       redirect_uris: redirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',
     },
   ],
   // The built-in login/consent pages: any login and password sign in; "[ Cancel ]" denies.
-  features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
+  features: {
+    devInteractions: { enabled: true },
+    revocation: { enabled: true },
+    // For connectionsToken: the consumer's own client trades its id/secret for a token.
+    clientCredentials: { enabled: true },
+  },
   pkce: { required: () => true },
   scopes: ['openid', 'offline_access', 'contacts.read'],
   // A refresh token for every code grant (no offline_access / prompt=consent dance), rotated
@@ -27,7 +32,7 @@ const provider = new Provider(issuer, {
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: () => true,
   expiresWithSession: async () => false,
-  ttl: { AccessToken: 300, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600 },
+  ttl: { AccessToken: 300, ClientCredentials: 300, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Session: 3600, Interaction: 600 },
   findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   cookies: { keys: ['vaultline-test-cookie-key'] },
 });

@@ -41,7 +41,7 @@ def _form_field_view(form_field: FormField, value: Any) -> dict[str, Any]:
 
 
 def integration_state(definition: IntegrationDefinition, offering: ApplicationIntegration | None) -> str:
-    if definition.auth_type != "oauth2":
+    if definition.auth_type != "oauth2" or definition.grant_type == "client_credentials":
         return "configured"
     configured = offering is not None and offering.oauth_client_id and offering.has_oauth_client_secret
     return "configured" if configured else "needs_configuration"
@@ -91,8 +91,8 @@ def connection_view(
     }
     if record is not None:  # Apideck's created_at is a number, never null: absent until the row exists
         view["created_at"] = record.created_at
-    if definition.auth_type == "oauth2":
-        view["oauth_grant_type"] = "authorization_code"
+    if definition.oauth is not None:
+        view["oauth_grant_type"] = definition.oauth.grant_type
     view.update(consent_fields(scopes, record))
     health = connection_health(definition, record, scopes)  # Apideck's summary for dashboards
     if health is not None:

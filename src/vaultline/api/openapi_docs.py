@@ -36,6 +36,8 @@ _ERROR_DESCRIPTIONS = {
     422: "Well-formed but unacceptable (e.g. redirect_uri outside the allowlist)",
     429: "Too many failed authentications from this address; retry after Retry-After seconds",
     501: "Vaultline does not implement this operation: it needs a unified data layer (see docs/compatibility.md)",
+    502: "The provider answered with an error or nonsense",
+    504: "The provider did not answer in time",
 }
 
 

@@ -14,12 +14,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from vaultline.fields import HttpUrl, UnifiedApiId
 
 AuthType = Literal["oauth2", "apiKey", "basic", "none"]
+# How a connection gets its access token: the consumer signs in at the provider
+# (authorization_code), or Vaultline exchanges credentials it stores for the consumer
+# (client_credentials, password: ``POST …/token``, oauth/token_grants.py).
+OAuthGrantType = Literal["authorization_code", "client_credentials", "password"]
 FormFieldType = Literal[
     "text", "checkbox", "tel", "email", "url", "textarea", "select", "filtered-select", "multi-select",
     "datetime", "date", "time", "number", "password",
 ]  # fmt: skip
 ServiceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 SettingId = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+# The consumer's form values each stored-credentials grant sends to the token endpoint. (The
+# password grant also authenticates with the application's OAuth client, like a code grant.)
+GRANT_SETTINGS: dict[str, tuple[str, ...]] = {
+    "client_credentials": ("client_id", "client_secret"),
+    "password": ("username", "password"),
+}
 
 
 class DefinitionModel(BaseModel):
@@ -69,7 +81,8 @@ class FormField(DefinitionModel):
 
 
 class OAuthSpec(DefinitionModel):
-    authorize_url: HttpUrl
+    grant_type: OAuthGrantType = "authorization_code"
+    authorize_url: HttpUrl | None = None  # required for authorization_code only
     token_url: HttpUrl
     revoke_url: HttpUrl | None = None
     default_scopes: tuple[str, ...] = ()
@@ -77,6 +90,12 @@ class OAuthSpec(DefinitionModel):
     # Extra query parameters the provider needs to hand out a refresh token (e.g. Google's
     # access_type=offline).
     authorize_params: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _authorize_url_for_code_grant(self) -> OAuthSpec:
+        if self.grant_type == "authorization_code" and self.authorize_url is None:
+            raise ValueError("oauth.authorize_url is required for the authorization_code grant")
+        return self
 
 
 class Guide(DefinitionModel):
@@ -112,6 +131,12 @@ class IntegrationDefinition(DefinitionModel):
             raise ValueError(f"{self.service_id}: an oauth block is required for oauth2 and only for oauth2")
         if self.auth_type in ("apiKey", "basic") and not self.credential_ids:
             raise ValueError(f"{self.service_id}: an {self.auth_type} integration needs a credential field")
+        if self.oauth is not None and self.oauth.grant_type != "authorization_code":
+            missing = {*GRANT_SETTINGS[self.oauth.grant_type]} - set(ids)
+            if missing:
+                raise ValueError(
+                    f"{self.service_id}: the {self.oauth.grant_type} grant needs form fields {sorted(missing)}"
+                )
         return self
 
     @property
@@ -119,6 +144,10 @@ class IntegrationDefinition(DefinitionModel):
         if self.auth_type in ("oauth2", "none"):
             return ()  # OAuth credentials are tokens from the provider, never form values
         return self.credential_fields or tuple(f.id for f in self.form_fields if f.sensitive)
+
+    @property
+    def grant_type(self) -> OAuthGrantType | None:
+        return self.oauth.grant_type if self.oauth is not None else None
 
     @property
     def required_setting_ids(self) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ class OfferedConnection:
     @property
     def needs_oauth_client(self) -> bool:
         """An OAuth integration the application has not given a client id/secret for yet."""
+        # client_credentials: each consumer brings their own client, the application none.
+        if self.definition.grant_type == "client_credentials":
+            return False
         return self.definition.auth_type == "oauth2" and not (
             self.offering.oauth_client_id and self.offering.has_oauth_client_secret
         )

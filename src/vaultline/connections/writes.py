@@ -56,6 +56,15 @@ class NewConsent:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedConnection:
+    """Settings and the provider's tokens stored together (an import from another system), so
+    the application hears of one change, not of two half-done ones."""
+
+    changes: ConnectionChanges
+    credentials: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Deletion:
     """The connection and everything stored with it go."""
 
@@ -66,7 +75,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection,
     *,
     created: bool = False,
     event: str | None = None,
@@ -91,7 +100,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | Deletion,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | Deletion,
     *,
     created: bool = False,
     event: str | None = None,
@@ -118,6 +127,17 @@ async def write_connection_change(
             await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
         elif isinstance(write, NewConsent):
             await append_consent(connection, record=before, consent=write.consent)
+        elif isinstance(write, ImportedConnection):
+            await save_connection(connection, record=before, changes=write.changes, ring=ring)
+            await set_oauth_credentials(
+                connection,
+                record=before,
+                credentials=write.credentials,
+                ring=ring,
+                validation_error=write.changes.validation_error,
+            )
+            # Imported tokens are usable at once: whatever a nonce flow left pending is dropped.
+            await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
         else:
             await set_oauth_credentials(
                 connection,

@@ -91,7 +91,9 @@ def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Acti
 def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: bool, binding: str | None) -> str | None:
     """A signed Authorize link for this session and this browser, coming back to this page
     (oauth/links.py); the page sets the binding cookie it names (oauth/browser_binding.py)."""
-    if not show_connect or item.definition.auth_type != "oauth2" or item.needs_oauth_client or not binding:
+    if not show_connect or item.definition.grant_type != "authorization_code" or item.needs_oauth_client:
+        return None
+    if not binding:
         return None
     return authorize_link(
         vault.runtime,

@@ -13,7 +13,7 @@ from vaultline.strict_url import safe_link
 from vaultline.tokens.session_tokens import SessionTokenError
 
 # The OAuth routes are pages a consumer sees too (hosted/oauth_pages.py).
-HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/", "/vault/authorize/", "/vault/callback")
+HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/", "/vault/authorize/", "/vault/callback", "/vault/revoke/")
 
 _SESSION_PAGES = {
     "expired": (

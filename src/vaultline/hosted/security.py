@@ -128,7 +128,7 @@ def clear_cookie(response: Response, name: str, *, session_id: str) -> None:
 
 
 def set_oauth_binding_cookie(response: Response, binding: str, *, secure: bool, cross_site: bool) -> None:
-    """The OAuth browser binding (oauth/browser_binding.py), on the two paths that read it."""
+    """The OAuth browser binding (oauth/browser_binding.py), on the paths that read it."""
     for path in BINDING_PATHS:
         set_page_cookie(
             response, BINDING_COOKIE, binding, path=path, max_age=BINDING_MAX_AGE, secure=secure, cross_site=cross_site

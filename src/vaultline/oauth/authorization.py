@@ -133,7 +133,7 @@ async def begin_authorization(
     grant = await live_session(runtime, state)
     item = await find_connection(runtime, grant.caller, state.unified_api, state.service_id)
     definition = item.definition
-    if definition.oauth is None:
+    if definition.oauth is None or definition.oauth.grant_type != "authorization_code":
         raise Unprocessable(f"{definition.name} is not connected by signing in")
     if item.record is not None and has_credentials(definition, item.record):
         grant.caller.require_action("reauthorize", "replace a connection's credentials")

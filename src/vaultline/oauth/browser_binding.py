@@ -14,7 +14,7 @@ same reason the callback does not clear it: a random value would be worth cleari
 only break the session's other tabs (and turn a same-browser replay's "already completed" into a
 false "another browser"); it expires 20 minutes after the last page that set it.
 
-The cookie is HttpOnly and exists only on the two paths that read it (one copy per path, never
+The cookie is HttpOnly and exists only on the paths that read it (one copy per path, never
 sent with API calls). It is ``SameSite=Lax``: the callback is a top-level GET navigation from the
 provider's site, which Lax cookies accompany (Strict ones would not). Inside Vault JS's cross-site
 iframe on https it is ``SameSite=None; Secure; Partitioned``, like the session cookie, so it lives
@@ -31,7 +31,7 @@ from vaultline.errors import Forbidden
 from vaultline.oauth.state import STATE_TTL_SECONDS
 
 BINDING_COOKIE = "vaultline_oauth_binding"
-BINDING_PATHS = ("/vault/authorize", "/vault/callback")
+BINDING_PATHS = ("/vault/authorize", "/vault/callback", "/vault/revoke")
 # A link lives 10 minutes, then its provider state 10 more: the cookie must outlive both.
 BINDING_MAX_AGE = 2 * STATE_TTL_SECONDS
 _DERIVATION_LABEL = b"vaultline oauth browser binding\x00"

@@ -10,6 +10,7 @@ from vaultline.connections.offered import offered_definition, read_connection
 from vaultline.connections.state import connection_state, has_credentials, is_pending_confirmation
 from vaultline.errors import Unprocessable
 from vaultline.oauth.refresh import fresh_credentials
+from vaultline.oauth.token_grants import renewed_grant_credentials
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord
 
@@ -33,4 +34,5 @@ async def usable_credentials(
             "This connection waits for confirmation: POST …/confirm with the callback's confirm_token",
             detail={"health": "pending_confirmation"},
         )
-    return definition, await fresh_credentials(runtime, definition, record)
+    refreshed = await fresh_credentials(runtime, definition, record)
+    return definition, await renewed_grant_credentials(runtime, definition, refreshed)
