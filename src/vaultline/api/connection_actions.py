@@ -64,6 +64,15 @@ class ImportConnectionRequest(RequestModel):
     metadata: dict[str, Any] | None = None
 
 
+def _body(model: type[RequestModel], *, required: bool) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": required,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
 def _view(item: OfferedConnection) -> dict[str, Any]:
     return connection_view(item.definition, item.record, item.offering)
 
@@ -72,6 +81,7 @@ def _view(item: OfferedConnection) -> dict[str, Any]:
     ONE,
     summary="Create connection",
     operation_id="connectionsAdd",
+    openapi_extra=_body(UpdateConnectionRequest, required=True),
     responses=documented_errors(400, 401, 403, 404, 413, 415, 422),
 )
 async def add_connection(request: Request, unified_api: str, service_id: str) -> Response:
@@ -103,6 +113,7 @@ async def add_connection(request: Request, unified_api: str, service_id: str) ->
     ONE + "/import",
     summary="Import connection (API key only)",
     operation_id="connectionsImport",
+    openapi_extra=_body(ImportConnectionRequest, required=True),
     responses=documented_errors(400, 401, 403, 404, 413, 415, 422),
 )
 async def import_existing_connection(request: Request, unified_api: str, service_id: str) -> Response:
@@ -129,6 +140,7 @@ async def import_existing_connection(request: Request, unified_api: str, service
     ONE + "/token",
     summary="Authorize Access Token",
     operation_id="connectionsToken",
+    openapi_extra=_body(EmptyBody, required=False),
     responses=documented_errors(400, 401, 403, 404, 413, 415, 422, 502, 504),
 )
 async def request_access_token(request: Request, unified_api: str, service_id: str) -> Response:
