@@ -1,5 +1,6 @@
-"""``sdk.connections``: Apideck's connection endpoints (list, get, update, delete, validate) and
-Vaultline's credentials read, for one consumer at a time."""
+"""``sdk.connections``: Apideck's connection endpoints (list, get, update, delete, validate; add,
+imports and token in connection_actions.py) and Vaultline's credentials read, for one consumer
+at a time."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from vaultline_sdk.models.shared import (
     UpdateConnectionResponse,
     ValidateConnectionStateResponse,
 )
+from vaultline_sdk.resources.connection_actions import AsyncConnectionActions, ConnectionActions
 
 _PATH = "/vault/connections"
 
@@ -84,7 +86,7 @@ def _update_body(
     return body
 
 
-class Connections:
+class Connections(ConnectionActions):
     """Connections: a consumer's integrations. Sensitive settings are always answered as
     ``"********"``; only ``credentials`` (API key only) returns them in plaintext."""
 
@@ -167,7 +169,7 @@ class Connections:
         return self._client.parse(self._client.send(call), GetConnectionCredentialsResponse).data
 
 
-class AsyncConnections:
+class AsyncConnections(AsyncConnectionActions):
     """Connections: a consumer's integrations. Sensitive settings are always answered as
     ``"********"``; only ``credentials`` (API key only) returns them in plaintext."""
 
