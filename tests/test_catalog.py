@@ -9,10 +9,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from tests.support.connections import by_id, offer
 from tests.support.tenants import Tenant
 from vaultline.app import create_app
+from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.catalog.loader import builtin_definitions, load_catalog
 from vaultline.config import Settings
 from vaultline.crypto.master_key import ConfigError
@@ -52,7 +54,8 @@ def test_oauth_definitions_use_the_providers_https_endpoints() -> None:
             assert definition.credential_ids, definition.service_id
             continue
         for url in (definition.oauth.authorize_url, definition.oauth.token_url):
-            assert urlsplit(url).scheme == "https", definition.service_id
+            if url is not None or definition.oauth.grant_type == "authorization_code":
+                assert urlsplit(url).scheme == "https", definition.service_id
     hubspot = catalog.get("hubspot")
     assert hubspot is not None and hubspot.oauth is not None
     assert hubspot.oauth.authorize_url == "https://app.hubspot.com/oauth/authorize"
@@ -119,3 +122,27 @@ async def test_an_operator_integration_is_served_like_a_builtin_one(
             assert data["state"] == "callable" and data["settings"] == {"username": "ada", "password": "********"}
             assert data["has_guide"] is True
             assert list(by_id(await client.get("/vault/connections", headers=tenant.headers()))) == ["crm+acme-crm"]
+
+
+def test_client_credentials_integrations_have_a_token_url_and_the_consumer_s_client_fields() -> None:
+    paylocity = load_catalog().get("paylocity")
+    assert paylocity is not None and paylocity.oauth is not None
+    assert paylocity.oauth.grant_type == "client_credentials" and paylocity.oauth.authorize_url is None
+    assert paylocity.oauth.token_url == "https://gwext.paylocity.com/public/security/v1/token"
+    assert {f.id for f in paylocity.form_fields} == {"client_id", "client_secret"}
+
+
+@pytest.mark.parametrize(
+    ("oauth", "fields", "message"),
+    [
+        ({"token_url": "https://p.example/token"}, [], "authorize_url is required"),
+        ({"grant_type": "client_credentials", "token_url": "https://p.example/token"}, [], "needs form fields"),
+        ({"grant_type": "password", "token_url": "https://p.example/token"}, ["username"], "['password']"),
+    ],
+)
+def test_a_grant_without_what_it_needs_is_refused(oauth: dict[str, str], fields: list[str], message: str) -> None:
+    definition = {"service_id": "x", "name": "X", "unified_api": "crm", "auth_type": "oauth2", "oauth": oauth,
+                  "form_fields": [{"id": f, "label": f} for f in fields]}  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        IntegrationDefinition.model_validate(definition)
+    assert message in str(refused.value)
