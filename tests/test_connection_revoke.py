@@ -30,6 +30,7 @@ from tests.support.webhooks import outbox, point_webhook
 from vaultline.config import Settings
 from vaultline.oauth.browser_binding import BINDING_COOKIE, binding_digest
 from vaultline.oauth.links import authorize_link
+from vaultline.oauth.provider_disconnect import disconnect_url, mint_disconnect_token
 from vaultline.runtime import Runtime
 
 
@@ -137,4 +138,55 @@ async def test_revoke_link_for_another_application_or_a_forged_state_is_refused(
     assert_friendly(await client.get(forged), 400)
     missing = link.split("?", 1)[0]
     assert (await client.get(missing)).status_code == 400
+    assert await stored_credentials(app, oauth_tenant) is not None
+
+
+# vaultOAuthDisconnect: the provider sends the browser back after a disconnect on its side.
+
+
+def disconnect_path(
+    app: FastAPI, tenant: Tenant, *, consumer_id: str | None = "c1", service_id: str = SERVICE_ID
+) -> str:
+    runtime: Runtime = app.state.runtime
+    token = mint_disconnect_token(
+        runtime, application_id=tenant.application_id, service_id=service_id, consumer_id=consumer_id
+    )
+    return disconnect_url(runtime, token, SERVICE_ID).removeprefix(PUBLIC_URL)
+
+
+async def test_provider_disconnect_clears_the_named_connection_without_calling_the_provider(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant, oidc: OidcProvider
+) -> None:
+    await connect(client, oauth_tenant)
+    revocations = oidc.events("revocation")
+    page = await client.get(disconnect_path(app, oauth_tenant))
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html") and "is disconnected" in page.text
+    assert await stored_credentials(app, oauth_tenant) is None
+    assert oidc.events("revocation") == revocations  # the provider already dropped the tokens
+    types = [event["type"] for event in await outbox(app, oauth_tenant.application_id)]
+    assert types[-1] == "vault.connection.revoked"
+    again = await client.get(disconnect_path(app, oauth_tenant))  # nothing left: same page, no event
+    assert again.status_code == 200
+    assert len(await outbox(app, oauth_tenant.application_id)) == len(types)
+
+
+async def test_provider_disconnect_naming_only_the_application_changes_nothing(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    await connect(client, oauth_tenant)
+    page = await client.get(disconnect_path(app, oauth_tenant, consumer_id=None))
+    assert page.status_code == 200, page.text
+    assert await stored_credentials(app, oauth_tenant) is not None
+
+
+async def test_provider_disconnect_with_a_forged_or_foreign_token_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    session = await connect(client, oauth_tenant)
+    # A session token is signed by the same key ring, for another audience: not a disconnect link.
+    assert_friendly(await client.get(f"/vault/oauth/disconnect/{session.token}/{SERVICE_ID}"), 401)
+    assert_friendly(await client.get(f"/vault/oauth/disconnect/eyJhbGciOiJub25lIn0.e30./{SERVICE_ID}"), 401)
+    other_service = disconnect_path(app, oauth_tenant, service_id="hubspot")
+    assert_friendly(await client.get(other_service), 400)
     assert await stored_credentials(app, oauth_tenant) is not None

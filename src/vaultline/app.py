@@ -38,7 +38,7 @@ from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
-from vaultline.hosted import install_hosted_vault, oauth_pages, revoke_pages
+from vaultline.hosted import install_hosted_vault, oauth_pages, provider_disconnect_pages, revoke_pages
 from vaultline.hosted.error_pages import is_hosted_path, render_error_page
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connection_actions.router)
     app.include_router(oauth_pages.router)
     app.include_router(revoke_pages.router)
+    app.include_router(provider_disconnect_pages.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)

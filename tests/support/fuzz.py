@@ -103,7 +103,7 @@ def assert_success_shape(response: httpx.Response) -> None:
 
 
 # Routes a person's browser follows (the OAuth round trip): their errors are friendly pages.
-BROWSER_PAGES = ("/vault/authorize/", "/vault/callback", "/vault/revoke/")
+BROWSER_PAGES = ("/vault/authorize/", "/vault/callback", "/vault/revoke/", "/vault/oauth/disconnect/")
 
 
 def assert_friendly_page(response: httpx.Response) -> None:

@@ -13,7 +13,15 @@ from vaultline.strict_url import safe_link
 from vaultline.tokens.session_tokens import SessionTokenError
 
 # The OAuth routes are pages a consumer sees too (hosted/oauth_pages.py).
-HOSTED_PREFIXES = ("/session/", "/hosted/", "/hosted-static/", "/vault/authorize/", "/vault/callback", "/vault/revoke/")
+HOSTED_PREFIXES = (
+    "/session/",
+    "/hosted/",
+    "/hosted-static/",
+    "/vault/authorize/",
+    "/vault/callback",
+    "/vault/revoke/",
+    "/vault/oauth/disconnect/",
+)
 
 _SESSION_PAGES = {
     "expired": (
