@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.support.consumer_logs import read_logs
 from tests.support.hosted import open_session
 from tests.support.oauth import (
     CONNECTION_PAGE,
@@ -95,6 +96,12 @@ async def test_revoke_revokes_at_the_provider_and_sends_the_consumer_back(
     assert types[-1] == "vault.connection.revoked"
     again = await client.get(link)  # nothing left to revoke
     assert_friendly(again, 422)
+    logged = [
+        e
+        for e in await read_logs(app, client, oauth_tenant.headers("c1"))
+        if e["operation"]["id"] == "connectionsRevoke"
+    ]
+    assert [e["status_code"] for e in logged] == [422, 301]  # newest first
 
 
 async def test_revoke_returns_to_an_allowed_redirect_uri_only(

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from vaultline.consumer_logs.subject import note_caller, note_consumer
 from vaultline.oauth.browser_binding import BINDING_COOKIE
-from vaultline.oauth.revoke_link import revoke_from_link
+from vaultline.oauth.revoke_link import revoke_for_link, verified_revoke_link
 from vaultline.runtime import runtime_of
 from vaultline.strict_url import safe_link
 
@@ -48,12 +49,16 @@ async def revoke(
     ``vault.connection.revoked`` and send the consumer back to ``redirect_uri`` (an address the
     application allows; the connection page of the Hosted Vault when absent). The session must
     allow ``disconnect``."""
-    _, target = await revoke_from_link(
-        runtime_of(request),
+    runtime = runtime_of(request)
+    verified = await verified_revoke_link(
+        runtime,
         link=state,
         service_id=service_id,
         application_id=application_id,
-        redirect_uri=redirect_uri,
         binding_cookie=request.cookies.get(BINDING_COOKIE),
     )
+    # In the consumer's logs like the session's API calls, whatever the outcome from here on.
+    note_caller(request, application_id=verified.application_id, caller="session")
+    note_consumer(request, verified.consumer_id)
+    target = await revoke_for_link(runtime, verified, redirect_uri)
     return RedirectResponse(safe_link(target) or "/", status_code=301, headers=_REDIRECT_HEADERS)

@@ -19,16 +19,10 @@ from vaultline.oauth.state import LINK_AUDIENCE, OAuthState, OAuthStateError, ve
 from vaultline.runtime import Runtime
 
 
-async def revoke_from_link(
-    runtime: Runtime,
-    *,
-    link: str,
-    service_id: str,
-    application_id: str,
-    redirect_uri: str | None,
-    binding_cookie: str | None,
-) -> tuple[OAuthState, str]:
-    """Disconnect what the link names; returns the verified link and where to send the consumer."""
+async def verified_revoke_link(
+    runtime: Runtime, *, link: str, service_id: str, application_id: str, binding_cookie: str | None
+) -> OAuthState:
+    """The link's claims, once its signature, audience, path and browser binding check out."""
     issuer = runtime.settings.public_url
     try:
         state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
@@ -38,11 +32,15 @@ async def revoke_from_link(
     if (state.service_id, state.application_id) != (service_id, application_id):
         raise OAuthStateError(detail="the link was minted for another integration or application")
     check_browser_binding(state.binding, binding_cookie)
+    return state
+
+
+async def revoke_for_link(runtime: Runtime, state: OAuthState, redirect_uri: str | None) -> str:
+    """Disconnect what a verified link names; returns where to send the consumer."""
     grant = await live_session(runtime, state)
     definition, _ = await offered_definition(runtime, grant.caller, state.unified_api, state.service_id)
     if definition.auth_type != "oauth2":
         raise Unprocessable(f"{definition.name} is not connected by signing in: there is nothing to revoke")
     back_to = await allowed_return(runtime, state, redirect_uri)
     await disconnect_oauth(runtime, grant.caller, definition)
-    default = f"{hosted_prefix(runtime, state.session_id)}integrations/{state.unified_api}/{state.service_id}"
-    return state, back_to or default
+    return back_to or f"{hosted_prefix(runtime, state.session_id)}integrations/{state.unified_api}/{state.service_id}"
