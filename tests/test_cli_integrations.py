@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.live_server import VAULTLINE, create_app_via_cli, env_for, run_cli
+from tests.support.oauth import client_for, running_app
 from vaultline.config import Settings
 from vaultline.crypto.master_key import MASTER_KEY_FILE, generate_master_key_text
 from vaultline.demo import ensure_demo
@@ -43,6 +44,8 @@ def test_list_enable_disable(settings: Settings) -> None:
         (["enable", "--app", "APP"], "--all"),
         (["enable", "--app", "app_unknown", "pipedrive"], "no application"),
         (["set-oauth", "--app", "APP", "pipedrive", "--client-id", "c", "--client-secret", "s"], "not an OAuth 2"),
+        (["disconnect-url", "--app", "APP", "pipedrive"], "not an OAuth 2"),
+        (["disconnect-url", "--app", "app_unknown", "hubspot"], "no application"),
     ],
 )
 def test_mistakes_are_one_clear_line(settings: Settings, args: list[str], complaint: str) -> None:
@@ -62,6 +65,19 @@ def test_set_oauth_reads_the_secret_from_stdin_and_never_prints_it(settings: Set
     assert result.returncode == 0, result.stderr
     assert "s3cret-value" not in result.stdout and "/vault/callback" in result.stdout
     assert offered(env, app_id)["hubspot"]["oauth_client_configured"] is True
+
+
+async def test_disconnect_url_is_honoured_by_the_server(settings: Settings) -> None:
+    env = env_for(settings)
+    app_id = create_app_via_cli(env, "CLI SaaS")["application_id"]
+    printed = run_cli(env, "integrations", "disconnect-url", "--app", app_id, "hubspot", "--consumer", "c1").stdout
+    url = printed.splitlines()[0]
+    assert url.startswith(f"{settings.public_url}/vault/oauth/disconnect/") and url.endswith("/hubspot")
+    async with running_app(settings) as application, client_for(application) as client:
+        page = await client.get(url.removeprefix(settings.public_url))
+        assert page.status_code == 200 and "HubSpot is disconnected" in page.text
+        tampered = await client.get(url.removeprefix(settings.public_url).replace("/hubspot", "/salesforce"))
+        assert tampered.status_code == 400
 
 
 def test_rotate_master_with_new_first_in_the_environment(settings: Settings) -> None:

@@ -14,7 +14,7 @@ from vaultline.store.applications import get_application
 from vaultline.store.integrations import list_application_integrations, set_integrations_enabled, set_oauth_client
 
 
-async def _open_for_app(settings: Settings, application_id: str) -> Runtime:
+async def open_for_app(settings: Settings, application_id: str) -> Runtime:
     runtime = await Runtime.open(settings, background=False)
     async with runtime.engine.connect() as connection:
         found = await get_application(connection, application_id=application_id)
@@ -36,7 +36,7 @@ def _chosen_service_ids(runtime: Runtime, args: argparse.Namespace) -> list[str]
 
 
 async def _set_enabled(settings: Settings, args: argparse.Namespace, *, enabled: bool) -> int:
-    runtime = await _open_for_app(settings, args.app)
+    runtime = await open_for_app(settings, args.app)
     try:
         service_ids = _chosen_service_ids(runtime, args)
         async with runtime.engine.begin() as connection:
@@ -63,7 +63,7 @@ async def set_oauth(settings: Settings, args: argparse.Namespace) -> int:
     secret = sys.stdin.readline().strip() if args.client_secret == "-" else args.client_secret
     if not secret or not args.client_id.strip():
         raise CommandError("--client-id and --client-secret must not be empty")
-    runtime = await _open_for_app(settings, args.app)
+    runtime = await open_for_app(settings, args.app)
     try:
         definition = runtime.catalog.get(args.service_id)
         if definition is None or definition.auth_type != "oauth2":
@@ -85,7 +85,7 @@ async def set_oauth(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def list_integrations(settings: Settings, args: argparse.Namespace) -> int:
-    runtime = await (_open_for_app(settings, args.app) if args.app else Runtime.open(settings, background=False))
+    runtime = await (open_for_app(settings, args.app) if args.app else Runtime.open(settings, background=False))
     try:
         offerings = {}
         if args.app:

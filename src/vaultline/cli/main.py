@@ -118,6 +118,11 @@ def _add_integrations_parser(commands: Any) -> None:
     oauth.add_argument("--client-id", required=True)
     oauth.add_argument("--client-secret", required=True, help='the secret, or "-" to read it from stdin')
     oauth.set_defaults(handler="integrations_commands:set_oauth")
+    disconnect = sub.add_parser("disconnect-url", help="the disconnect URL to register at an OAuth provider")
+    disconnect.add_argument("--app", metavar="APP_ID", required=True)
+    disconnect.add_argument("service_id", metavar="SERVICE_ID")
+    disconnect.add_argument("--consumer", metavar="CONSUMER_ID", help="clear this consumer's tokens on a disconnect")
+    disconnect.set_defaults(handler="disconnect_url_command:disconnect_url_command")
 
 
 def _resolve(handler: str) -> Callable[[Settings, argparse.Namespace], Any]:
