@@ -1,0 +1,116 @@
+"""``connectionsAdd``, ``connectionsImport`` and ``connectionsToken`` seen from Apideck's own spec:
+our answers validate against its response schemas (``CreateConnectionResponse``,
+``GetConnectionResponse`` and the error responses), and requests shaped by its request schemas
+never make Vaultline fail."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from schemathesis import APIOperation, GenerationMode
+from schemathesis.checks import CheckFunction
+
+from tests.support.connections import PIPEDRIVE_TOKEN, offer
+from tests.support.fuzz import assert_wire_contract, auth_headers, auth_variants, describe, send_case
+from tests.support.tenants import Tenant
+from tests.test_fuzz_reference_spec import REFERENCE_SPEC
+
+CHECKS: list[CheckFunction] = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+OPERATION_IDS = ("connectionsAdd", "connectionsImport", "connectionsToken")
+
+
+@functools.cache
+def reference_operation(operation_id: str) -> APIOperation:
+    schema = schemathesis.openapi.from_path(REFERENCE_SPEC).include(operation_id=operation_id)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 1, operations
+    return operations[0]
+
+
+@pytest.fixture(autouse=True)
+def _reference_spec_present() -> None:
+    if not REFERENCE_SPEC.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"The reference spec is missing at {REFERENCE_SPEC}, and CI=true requires this test")
+        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC}")
+
+
+@pytest.fixture
+async def offered(app: FastAPI, tenant: Tenant) -> Tenant:
+    await offer(app, tenant)
+    return tenant
+
+
+async def answer(
+    client: httpx.AsyncClient, tenant: Tenant, operation_id: str, service: tuple[str, str], body: Any
+) -> httpx.Response:
+    """Send a concrete request through the reference operation; its answer is checked against the
+    reference's response schemas."""
+    operation = reference_operation(operation_id)
+    headers = {**tenant.headers("c1"), "Content-Type": "application/json"}
+    case = operation.Case(
+        path_parameters={"unified_api": service[0], "service_id": service[1]},
+        headers=headers,
+        body=body,
+        media_type="application/json",
+    )
+    response = await client.post(case.formatted_path, headers=headers, json=body)
+    case.validate_response(response, checks=CHECKS, headers=headers)
+    return response
+
+
+async def test_successes_are_the_reference_schemas(client: httpx.AsyncClient, offered: Tenant) -> None:
+    added = await answer(client, offered, "connectionsAdd", ("crm", "pipedrive"), {"enabled": True})
+    assert added.status_code == 200, added.text
+    body = {"credentials": {"access_token": "a", "refresh_token": "r", "expires_in": 60}, "metadata": {"x": 1}}
+    imported = await answer(client, offered, "connectionsImport", ("crm", "hubspot"), body)
+    assert imported.status_code == 200, imported.text
+    refused = await answer(client, offered, "connectionsToken", ("crm", "pipedrive"), {})
+    assert refused.status_code == 422, refused.text
+
+
+async def test_errors_are_the_reference_error_schemas(client: httpx.AsyncClient, offered: Tenant) -> None:
+    unknown = await answer(client, offered, "connectionsImport", ("crm", "pipedrive"), {"settings": {"x": 1}})
+    assert unknown.status_code == 400, unknown.text
+    missing = await answer(client, offered, "connectionsAdd", ("crm", "no-such"), {"enabled": True})
+    assert missing.status_code == 404, missing.text
+    good = {"settings": {"api_token": PIPEDRIVE_TOKEN}}
+    assert (await answer(client, offered, "connectionsAdd", ("crm", "pipedrive"), good)).status_code == 200
+    again = await answer(client, offered, "connectionsAdd", ("crm", "pipedrive"), good)
+    assert again.status_code == 422, again.text
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("operation_id", OPERATION_IDS)
+@hypothesis_settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+async def test_reference_shaped_requests_never_fail(
+    data: st.DataObject, operation_id: str, client: httpx.AsyncClient, offered: Tenant
+) -> None:
+    operation = reference_operation(operation_id)
+    strategy = st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
+    case = data.draw(strategy, label="case")
+    if data.draw(st.booleans(), label="a real integration"):
+        case.path_parameters = {"unified_api": "crm", "service_id": "hubspot"}
+    response, sent = await send_case(client, case, auth_headers(data.draw(auth_variants, label="auth"), offered))
+    context = describe(case, response, sent)
+    assert response.status_code < 500, context
+    case.validate_response(response, checks=CHECKS, headers=sent)
+    try:
+        assert_wire_contract(response)
+    except AssertionError as exc:
+        raise AssertionError(context) from exc
