@@ -231,3 +231,13 @@ async def test_password_grant_against_an_rfc6749_token_endpoint(
     assert last == {"grant_type": "password", "username": USERNAME, "password": PASSWORD,
                     "client_id": APP_CLIENT[0], "client_secret": APP_CLIENT[1]}  # fmt: skip
     assert (await stored_tokens(app, offered, "loopback-password"))["access_token"]
+
+
+async def test_import_of_stored_grant_credentials_then_token(
+    app: FastAPI, client: httpx.AsyncClient, offered: Tenant
+) -> None:
+    imported = await client.post(CC + "/import", headers=offered.headers("c1"), json={"settings": CC_SETTINGS})
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["data"]["state"] == "added" and CLIENT_SECRET not in imported.text
+    token = await client.post(CC + "/token", headers=offered.headers("c1"), json={})
+    assert token.status_code == 200 and token.json()["data"]["state"] == "callable"

@@ -3,7 +3,8 @@ consumers' connections to Vaultline without asking each consumer to connect agai
 
 The backend (API key only) hands over the settings and, for OAuth integrations, the tokens;
 both are stored sealed like any other, in one change with its events. The connection ends
-``callable``, or ``authorized`` when a required setting is still missing. A token without a
+``callable``, or ``authorized`` when a required setting is still missing (``added`` for a
+client_credentials or password integration imported without a token: ``POST …/token`` next). A token without a
 known expiry is queued for refresh: it is stored as expiring now, so the next credentials read
 refreshes it (when there is a refresh token) before handing it out.
 """
@@ -99,7 +100,9 @@ async def import_connection(
 
 
 def _check_importable(definition: IntegrationDefinition, tokens: ImportedTokens | None) -> None:
-    if definition.auth_type == "oauth2" and tokens is None:
+    # A stored-credentials grant (client_credentials, password) can come over as settings only:
+    # the backend then asks for a token with POST …/token.
+    if definition.auth_type == "oauth2" and tokens is None and definition.grant_type == "authorization_code":
         raise Unprocessable(
             f"An imported {definition.name} connection needs its tokens: credentials.access_token",
             detail={"missing": ["credentials.access_token"]},
