@@ -14,8 +14,9 @@ from starlette.responses import Response
 
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
+from vaultline.api.connection_input import ConnectionInput
 from vaultline.api.connection_view import connection_view
-from vaultline.api.connections import EmptyBody, UpdateConnectionRequest
+from vaultline.api.connections import EmptyBody
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update
@@ -81,14 +82,16 @@ def _view(item: OfferedConnection) -> dict[str, Any]:
     ONE,
     summary="Create connection",
     operation_id="connectionsAdd",
-    openapi_extra=_body(UpdateConnectionRequest, required=True),
-    responses=documented_errors(400, 401, 403, 404, 413, 415, 422),
+    openapi_extra=_body(ConnectionInput, required=True),
+    responses=documented_errors(400, 401, 403, 404, 413, 415, 422, 501),
 )
 async def add_connection(request: Request, unified_api: str, service_id: str) -> Response:
     """Create the consumer's connection (enabled unless ``"enabled": false``) with its settings:
-    the body is PATCH's. 422 when the consumer already has it (update it with PATCH)."""
+    the body is PATCH's (the spec's Connection). 422 when the consumer already has it (update
+    it with PATCH)."""
     caller = await authenticate_connections_caller(request)
-    body = await read_json_body(request, UpdateConnectionRequest, required=True)
+    body = await read_json_body(request, ConnectionInput, required=True)
+    body.refuse_custom_mappings("connectionsAdd")
     runtime = runtime_of(request)
     existing = await find_connection(runtime, caller, unified_api, service_id)
     if existing.record is not None:
@@ -103,7 +106,7 @@ async def add_connection(request: Request, unified_api: str, service_id: str) ->
         service_id,
         enabled=True if body.enabled is None else body.enabled,
         settings=body.settings,
-        configuration=None if body.configuration is None else [item.model_dump() for item in body.configuration],
+        configuration=body.configuration_to_store(),
         metadata=body.metadata,
     )
     return ok(_view(created))
