@@ -16,10 +16,10 @@ from fastapi import FastAPI
 
 from tests.support.connections import offer, session_headers
 from tests.support.live_server import free_port
-from tests.support.oauth import running_app
+from tests.support.oauth import client_for, running_app
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.password_grant import PASSWORD, USERNAME, PasswordGrantServer, password_grant_server
-from tests.support.tenants import Tenant
+from tests.support.tenants import Tenant, create_tenant
 from tests.support.webhooks import outbox, point_webhook
 from vaultline.clock import now_ms
 from vaultline.config import Settings
@@ -241,3 +241,32 @@ async def test_import_of_stored_grant_credentials_then_token(
     assert imported.json()["data"]["state"] == "added" and CLIENT_SECRET not in imported.text
     token = await client.post(CC + "/token", headers=offered.headers("c1"), json={})
     assert token.status_code == 200 and token.json()["data"]["state"] == "callable"
+
+
+async def test_the_token_is_sealed_at_rest(app: FastAPI, client: httpx.AsyncClient, offered: Tenant) -> None:
+    await add(client, offered, CC, CC_SETTINGS)
+    assert (await client.post(CC + "/token", headers=offered.headers("c1"), json={})).status_code == 200
+    token = (await stored_tokens(app, offered))["access_token"]
+    runtime: Runtime = app.state.runtime
+    async with runtime.engine.connect() as connection:
+        rows = (await connection.exec_driver_sql("SELECT credentials_sealed, settings_sealed FROM connections")).all()
+    assert rows and all(token not in str(row) and CLIENT_SECRET not in str(row) for row in rows)
+
+
+async def test_a_token_endpoint_on_a_private_address_is_refused_without_the_opt_in(
+    settings: Settings, oidc: OidcProvider, tmp_path: Path
+) -> None:
+    # The network guard (net_guard.py) stands between every provider call and the network.
+    path = tmp_path / "private-catalog.json"
+    definition = _grant_definition("loopback-cc", "client_credentials", f"{oidc.issuer}/token", CC_FIELDS)
+    path.write_text(json.dumps({"integrations": [definition]}))
+    guarded = settings.model_copy(update={"catalog_file": path, "allow_private_webhooks": False})
+    async with running_app(guarded) as application, client_for(application) as client:
+        own = await create_tenant(application, name="Guarded")
+        await offer(application, own, ["loopback-cc"])
+        await add(client, own, CC, CC_SETTINGS)
+        grants = oidc.events("grant.success", "client_credentials")
+        response = await client.post(CC + "/token", headers=own.headers("c1"), json={})
+        assert response.status_code == 502, response.text
+        assert response.json()["detail"] == "the provider's endpoint is not allowed by this server"
+        assert oidc.events("grant.success", "client_credentials") == grants
