@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.connections import offer, session_headers
+from tests.support.hosted import SAME_ORIGIN, open_session
 from tests.support.live_server import free_port
 from tests.support.oauth import client_for, running_app
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider
@@ -270,3 +271,37 @@ async def test_a_token_endpoint_on_a_private_address_is_refused_without_the_opt_
         assert response.status_code == 502, response.text
         assert response.json()["detail"] == "the provider's endpoint is not allowed by this server"
         assert oidc.events("grant.success", "client_credentials") == grants
+
+
+# The Hosted Vault: a consumer enters their client id and secret; the token is asked for at once.
+
+
+async def test_hosted_vault_connects_a_client_credentials_integration(
+    app: FastAPI, client: httpx.AsyncClient, offered: Tenant, oidc: OidcProvider
+) -> None:
+    opened = await open_session(client, offered, {"settings": {"allow_actions": []}})
+    page = await client.get(opened.page("/integrations/hris/loopback-cc"))
+    assert page.status_code == 200, page.text
+    assert 'name="client_id"' in page.text and 'name="client_secret"' in page.text
+    assert "cannot be authorized here yet" not in page.text
+    wrong = await client.post(
+        opened.page("/integrations/hris/loopback-cc/connect"),
+        data={"client_id": CLIENT_ID, "client_secret": "wrong-secret"},
+        headers=SAME_ORIGIN,
+    )
+    assert wrong.status_code == 422 and "refused" in wrong.text and "wrong-secret" not in wrong.text
+    grants = oidc.events("grant.success", "client_credentials")
+    done = await client.post(
+        opened.page("/integrations/hris/loopback-cc/connect"), data=CC_SETTINGS, headers=SAME_ORIGIN
+    )
+    assert done.status_code == 303, done.text
+    assert oidc.events("grant.success", "client_credentials") == grants + 1
+    assert (await stored_tokens(app, offered))["access_token"]
+    view = await client.get(CC, headers=offered.headers("c1"))
+    assert view.json()["data"]["state"] == "callable"
+    # Replacing the stored client secret is a re-authorization: this session may not.
+    replaced = await client.patch(
+        CC, headers=await session_headers(client, offered, "c1", allow_actions=[]),
+        json={"settings": {"client_secret": "another"}},
+    )  # fmt: skip
+    assert replaced.status_code == 403 and replaced.json()["detail"]["required_action"] == "reauthorize"

@@ -141,6 +141,9 @@ class IntegrationDefinition(DefinitionModel):
 
     @property
     def credential_ids(self) -> tuple[str, ...]:
+        if self.oauth is not None and self.oauth.grant_type in GRANT_SETTINGS:
+            # What is traded for the token: clearing it is a disconnect, replacing it a re-authorization.
+            return GRANT_SETTINGS[self.oauth.grant_type]
         if self.auth_type in ("oauth2", "none"):
             return ()  # OAuth credentials are tokens from the provider, never form values
         return self.credential_fields or tuple(f.id for f in self.form_fields if f.sensitive)

@@ -26,7 +26,9 @@ from vaultline.hosted.flash import Flash, set_flash
 from vaultline.hosted.forms import field_of_message, parse_settings, read_form
 from vaultline.hosted.security import check_same_origin, page_headers
 from vaultline.hosted.vault_session import VaultContext
+from vaultline.oauth.provider_client import ProviderError
 from vaultline.oauth.revocation import disconnect_oauth
+from vaultline.oauth.token_grants import connect_with_entered_credentials, stored_credentials_grant
 from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
@@ -91,13 +93,41 @@ async def connect(request: Request, session_id: str, unified_api: str, service_i
     """The connect form (all fields) or, once connected, the re-authorize form (credentials)."""
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     definition = item.definition
-    if definition.auth_type == "oauth2":
+    if definition.grant_type == "authorization_code":
         raise Unprocessable(f"{definition.name} is connected by signing in to it, not with a form")
+    if stored_credentials_grant(definition) is not None:
+        return await _connect_with_grant(request, vault, item)
     reauthorizing = item.record is not None and has_credentials(definition, item.record)
     if reauthorizing:
         vault.caller.require_action("reauthorize", "replace a connection's credentials")
         return await _save_form(request, vault, item, credential_fields(item), kind="reauthorized", step="reauthorize")
     return await _save_form(request, vault, item, list(definition.form_fields), kind="connected", step=None)
+
+
+async def _connect_with_grant(request: Request, vault: VaultContext, item: OfferedConnection) -> Response:
+    """A client_credentials or password integration: the form's values are traded for a token at
+    once and stored only if the provider accepts them; its refusal is shown on the form."""
+    reauthorizing = item.record is not None and has_credentials(item.definition, item.record)
+    if reauthorizing:
+        vault.caller.require_action("reauthorize", "replace a connection's credentials")
+    fields = credential_fields(item) if reauthorizing else list(item.definition.form_fields)
+    step = "reauthorize" if reauthorizing else None
+    form = await read_form(request)
+    parsed = parse_settings(fields, form, item.record.settings if item.record else {})
+    if parsed.errors:
+        return render_connection(
+            request, vault, item, step=step, status_code=422, errors=parsed.errors, values=parsed.shown,
+            form_error="Please correct the highlighted fields.",
+        )  # fmt: skip
+    try:
+        connected = await connect_with_entered_credentials(
+            vault.runtime, vault.caller, item.unified_api, item.service_id, parsed.settings
+        )
+    except (BadRequest, Unprocessable, ProviderError) as exc:
+        return render_connection(
+            request, vault, item, step=step, status_code=422, values=parsed.shown, form_error=exc.message
+        )
+    return _done(vault, connected, "reauthorized" if reauthorizing else "connected")
 
 
 @router.post("/settings")

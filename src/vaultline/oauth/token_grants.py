@@ -11,12 +11,15 @@ for any number of concurrent reads, a refusal marking the connection ``invalid``
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from vaultline.catalog.definitions import GRANT_SETTINGS, IntegrationDefinition, OAuthSpec
 from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.changes import apply_connection_update
 from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import has_credentials, is_set
 from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import NotFound, Unprocessable
@@ -55,20 +58,20 @@ async def _grant_request(
     runtime: Runtime,
     definition: IntegrationDefinition,
     oauth: OAuthSpec,
-    record: ConnectionRecord,
+    settings: dict[str, Any],
     app_client: OAuthClient | None,
 ) -> dict[str, object]:
-    """The provider's answer to the grant, from the stored settings; 422 naming what is missing."""
+    """The provider's answer to the grant, from these settings; 422 naming what is missing."""
     grant = oauth.grant_type
     names = GRANT_SETTINGS[grant]
-    missing = [name for name in names if not is_set(record.settings.get(name))]
+    missing = [name for name in names if not is_set(settings.get(name))]
     if missing:
         raise Unprocessable(
             f"{definition.name} needs {', '.join(missing)} in its settings before a token can be requested",
             detail={"missing_settings": missing, "oauth_grant_type": grant},
         )
     if grant == "client_credentials":
-        client = OAuthClient(str(record.settings["client_id"]), str(record.settings["client_secret"]))
+        client = OAuthClient(str(settings["client_id"]), str(settings["client_secret"]))
         form = {"grant_type": "client_credentials"}
     else:
         if app_client is None:
@@ -79,8 +82,8 @@ async def _grant_request(
         client = app_client
         form = {
             "grant_type": "password",
-            "username": str(record.settings["username"]),
-            "password": str(record.settings["password"]),
+            "username": str(settings["username"]),
+            "password": str(settings["password"]),
         }
     if oauth.default_scopes:
         form["scope"] = oauth.scope_separator.join(oauth.default_scopes)
@@ -123,7 +126,7 @@ async def exchange_stored_credentials(
         caller.require_action("reauthorize", "replace a connection's access token")
     app_client = await _application_client(runtime, definition, caller.application_id)
     try:
-        answer = await _grant_request(runtime, definition, oauth, record, app_client)
+        answer = await _grant_request(runtime, definition, oauth, record.settings, app_client)
     except ProviderRefused as exc:
         log.info("token grant for %s refused: %s", connection_id(unified_api, service_id), escape_for_log(exc.error))
         raise TokenGrantRefused(detail={"provider_error": exc.error}) from exc
@@ -132,6 +135,35 @@ async def exchange_stored_credentials(
         current = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         after = await write_connection_change(connection, runtime, definition, current, NewTokens(credentials))
     return OfferedConnection(definition, offering, after)
+
+
+async def connect_with_entered_credentials(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str, settings: dict[str, Any]
+) -> OfferedConnection:
+    """The Hosted Vault's connect form: the entered values are traded for a token first and
+    stored (with the token) only when the provider accepts them, so a typo stores nothing."""
+    definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
+    oauth = stored_credentials_grant(definition)
+    if oauth is None:
+        raise Unprocessable(f"{definition.name} does not get its token from stored credentials")
+    async with runtime.engine.connect() as connection:
+        before = await read_connection(connection, runtime, caller, definition)
+    merged = merge_settings(definition, before.settings if before else {}, settings)
+    app_client = await _application_client(runtime, definition, caller.application_id)
+    try:
+        answer = await _grant_request(runtime, definition, oauth, merged, app_client)
+    except ProviderRefused as exc:
+        log.info("token grant for %s refused: %s", connection_id(unified_api, service_id), escape_for_log(exc.error))
+        raise TokenGrantRefused(detail={"provider_error": exc.error}) from exc
+    saved = await apply_connection_update(
+        runtime, caller, unified_api, service_id, enabled=True if before is None else None, settings=settings
+    )
+    async with runtime.engine.begin() as connection:
+        current = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
+        after = await write_connection_change(
+            connection, runtime, definition, current, NewTokens(credentials_from(dict(answer)))
+        )
+    return OfferedConnection(definition, saved.offering, after)
 
 
 async def renewed_grant_credentials(
@@ -161,7 +193,7 @@ async def renewed_grant_credentials(
                 return current
             previous = current.oauth_credentials or {}
             try:
-                answer = await _grant_request(runtime, definition, oauth, current, app_client)
+                answer = await _grant_request(runtime, definition, oauth, current.settings, app_client)
             except ProviderRefused as exc:
                 failure = exc
                 after = await write_connection_change(
