@@ -407,7 +407,6 @@ def test_consumer_request_counts(customer: Customer) -> None:
     assert counts.data.aggregated_request_count is not None and counts.data.aggregated_request_count >= 2
 
 
-@BEING_ADDED
 def test_connections_import(customer: Customer) -> None:
     """connectionsImport: how a customer migrates its consumers' connections to Vaultline."""
     customer.offer("pipedrive", "hubspot")
@@ -432,7 +431,6 @@ def test_connections_import(customer: Customer) -> None:
     assert IMPORTED_REFRESH_TOKEN not in result.http_meta.response.text
 
 
-@BEING_ADDED
 def test_connections_token_on_an_api_key_connection_is_a_clear_422(customer: Customer) -> None:
     """connectionsToken serves client_credentials / password grants; an API-key connection has
     no token to fetch, which the SDK parses as its UnprocessableResponse."""
