@@ -307,9 +307,7 @@ def test_logs(customer: Customer) -> None:
     assert [(e.http_method, e.status_code) for e in filtered.get_logs_response.data] == [("PATCH", 200)]
 
 
-# --- Operations of issue 13. Those still being added are xfail(strict=True): when the endpoint
-# lands the test passes, which fails the run until its marker is removed.
-BEING_ADDED = pytest.mark.xfail(strict=True, reason="being added in this round")
+# --- The operations issue 13 added ---------------------------------------------------------
 
 # What a consumer's imported HubSpot tokens look like (none of them is ever answered back).
 IMPORTED_ACCESS_TOKEN = "imported-access-token-0123456789"
