@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.consumer_logs import read_logs
+from tests.support.fuzz import assert_error_shape
 from tests.support.hosted import open_session
 from tests.support.oauth import (
     CONNECTION_PAGE,
@@ -33,6 +34,8 @@ from vaultline.oauth.browser_binding import BINDING_COOKIE, binding_digest
 from vaultline.oauth.links import authorize_link
 from vaultline.oauth.provider_disconnect import disconnect_url, mint_disconnect_token
 from vaultline.runtime import Runtime
+
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -196,4 +199,37 @@ async def test_provider_disconnect_with_a_forged_or_foreign_token_is_refused(
     assert_friendly(await client.get(f"/vault/oauth/disconnect/eyJhbGciOiJub25lIn0.e30./{SERVICE_ID}"), 401)
     other_service = disconnect_path(app, oauth_tenant, service_id="hubspot")
     assert_friendly(await client.get(other_service), 400)
+    assert await stored_credentials(app, oauth_tenant) is not None
+
+
+async def test_provider_disconnect_server_callback_clears_the_named_connection(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    await connect(client, oauth_tenant)
+    body = {"realmId": "1234", "eventNotifications": [{"kind": "disconnect"}]}  # whatever the provider sends
+    answer = await client.post(disconnect_path(app, oauth_tenant), json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"status": "disconnected"}
+    assert await stored_credentials(app, oauth_tenant) is None
+    types = [event["type"] for event in await outbox(app, oauth_tenant.application_id)]
+    assert types[-1] == "vault.connection.revoked"
+    again = await client.post(disconnect_path(app, oauth_tenant), json=body)
+    assert again.json() == {"status": "acknowledged"}  # nothing left to clear: no second event
+    assert len(await outbox(app, oauth_tenant.application_id)) == len(types)
+
+
+async def test_provider_disconnect_server_callback_errors_are_json(
+    app: FastAPI, client: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    session = await connect(client, oauth_tenant)
+    refusals = [
+        (await client.post(f"/vault/oauth/disconnect/{session.token}/{SERVICE_ID}", json={}), 401),
+        (await client.post(disconnect_path(app, oauth_tenant, service_id="hubspot"), json={}), 400),
+        (await client.post(disconnect_path(app, oauth_tenant), json=[1, 2]), 400),
+        (await client.post(disconnect_path(app, oauth_tenant)), 400),  # the body is required
+        (await client.post(disconnect_path(app, oauth_tenant), content=b"{", headers=JSON_TYPE), 400),
+    ]
+    for answer, status in refusals:
+        assert answer.status_code == status, answer.text
+        assert_error_shape(answer)
     assert await stored_credentials(app, oauth_tenant) is not None

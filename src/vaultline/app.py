@@ -24,6 +24,7 @@ from vaultline.api import (
     consumers,
     error_docs,
     logs,
+    provider_disconnect,
     reference_docs,
     resource_settings,
     sessions,
@@ -39,7 +40,7 @@ from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMid
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
 from vaultline.hosted import install_hosted_vault, oauth_pages, provider_disconnect_pages, revoke_pages
-from vaultline.hosted.error_pages import is_hosted_path, render_error_page
+from vaultline.hosted.error_pages import render_error_page, renders_error_pages
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
 from vaultline.nul_guard import NulGuardMiddleware
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(oauth_pages.router)
     app.include_router(revoke_pages.router)
     app.include_router(provider_disconnect_pages.router)
+    app.include_router(provider_disconnect.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(error_docs.router)
@@ -119,7 +121,7 @@ def _install_error_handlers(app: FastAPI, public_url: str) -> None:
     def _error_response(error: VaultError, request: Request | None = None) -> Response:
         if request is not None:  # the consumer log keeps the message of a failed call
             request.scope.setdefault("state", {})[ERROR_MESSAGE_KEY] = error.message
-        if request is not None and is_hosted_path(request.url.path):
+        if request is not None and renders_error_pages(request.method, request.url.path):
             return render_error_page(request, error)  # the consumer sees a page, not JSON
         headers = {**PRIVATE, **error.headers}
         return JSONResponse(error.to_body(public_url), status_code=error.status_code, headers=headers)

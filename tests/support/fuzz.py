@@ -116,7 +116,8 @@ def assert_friendly_page(response: httpx.Response) -> None:
 def assert_wire_contract(response: httpx.Response) -> None:
     # 501 is UnsupportedOperationError: an answer, not a crash (and it must have the error shape).
     assert response.status_code < 500 or response.status_code == 501, f"{response.status_code}: {response.text}"
-    if response.url.path.startswith(BROWSER_PAGES):
+    server_to_server = response.request.method == "POST" and response.url.path.startswith("/vault/oauth/disconnect/")
+    if response.url.path.startswith(BROWSER_PAGES) and not server_to_server:
         if response.status_code >= 400:
             assert_friendly_page(response)
         return

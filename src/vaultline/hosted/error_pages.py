@@ -53,6 +53,14 @@ def is_hosted_path(path: str) -> bool:
     return path.startswith(HOSTED_PREFIXES)
 
 
+def renders_error_pages(method: str, path: str) -> bool:
+    """Whether an error on this request is a page for a person (else the JSON error shape). A
+    provider's server posting to the disconnect URL is answered in JSON, its browser with a page."""
+    if method == "POST" and path.startswith("/vault/oauth/disconnect/"):
+        return False
+    return is_hosted_path(path)
+
+
 def _describe(error: VaultError) -> tuple[str, str, str]:
     if isinstance(error, SessionTokenError):
         reason = error.reason if error.reason in _SESSION_PAGES else "invalid"
