@@ -108,6 +108,23 @@ def provider_url(oauth: OAuthSpec, params: dict[str, str]) -> str:
     return base + joiner + urlencode({**params, **oauth.authorize_params})
 
 
+async def verified_link(
+    runtime: Runtime, *, link: str, service_id: str, application_id: str, binding_cookie: str | None
+) -> OAuthState:
+    """A Hosted Vault link's claims (for authorize and revoke alike), once its signature,
+    audience, path and browser binding check out — before anything is stored or revealed."""
+    issuer = runtime.settings.public_url
+    try:
+        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
+    except OAuthStateError:
+        await runtime.keyring.reload_for_unknown_kid()  # another instance may have rotated
+        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
+    if (state.service_id, state.application_id) != (service_id, application_id):
+        raise OAuthStateError(detail="the link was minted for another integration or application")
+    check_browser_binding(state.binding, binding_cookie)
+    return state
+
+
 async def begin_authorization(
     runtime: Runtime,
     *,
@@ -121,15 +138,9 @@ async def begin_authorization(
     """Verify the link, that this browser holds its session's binding cookie, and everything
     the link claims; returns the verified link and the provider's authorize URL to send the
     consumer to. With the application's ``nonce``, the tokens will wait for POST …/confirm."""
-    issuer = runtime.settings.public_url
-    try:
-        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
-    except OAuthStateError:
-        await runtime.keyring.reload_for_unknown_kid()  # another instance may have rotated
-        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
-    if (state.service_id, state.application_id) != (service_id, application_id):
-        raise OAuthStateError(detail="the link was minted for another integration or application")
-    check_browser_binding(state.binding, binding_cookie)  # before anything is stored or revealed
+    state = await verified_link(
+        runtime, link=link, service_id=service_id, application_id=application_id, binding_cookie=binding_cookie
+    )
     grant = await live_session(runtime, state)
     item = await find_connection(runtime, grant.caller, state.unified_api, state.service_id)
     definition = item.definition
@@ -157,7 +168,9 @@ async def begin_authorization(
             expires_at=now_ms() + STATE_TTL_SECONDS * 1000,
             ring=runtime.master_keys,
         )
-    token = mint_oauth_token(runtime.keyring, provider_state, audience=STATE_AUDIENCE, issuer=issuer)
+    token = mint_oauth_token(
+        runtime.keyring, provider_state, audience=STATE_AUDIENCE, issuer=runtime.settings.public_url
+    )
     params = {
         "response_type": "code",
         "client_id": client.client_id,

@@ -12,27 +12,19 @@ from __future__ import annotations
 
 from vaultline.connections.offered import offered_definition
 from vaultline.errors import Unprocessable
-from vaultline.oauth.authorization import allowed_return, hosted_prefix, live_session
-from vaultline.oauth.browser_binding import check_browser_binding
+from vaultline.oauth.authorization import allowed_return, hosted_prefix, live_session, verified_link
 from vaultline.oauth.revocation import disconnect_oauth
-from vaultline.oauth.state import LINK_AUDIENCE, OAuthState, OAuthStateError, verify_oauth_token
+from vaultline.oauth.state import OAuthState
 from vaultline.runtime import Runtime
 
 
 async def verified_revoke_link(
     runtime: Runtime, *, link: str, service_id: str, application_id: str, binding_cookie: str | None
 ) -> OAuthState:
-    """The link's claims, once its signature, audience, path and browser binding check out."""
-    issuer = runtime.settings.public_url
-    try:
-        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
-    except OAuthStateError:
-        await runtime.keyring.reload_for_unknown_kid()  # another instance may have rotated
-        state = verify_oauth_token(runtime.keyring, link, audience=LINK_AUDIENCE, issuer=issuer)
-    if (state.service_id, state.application_id) != (service_id, application_id):
-        raise OAuthStateError(detail="the link was minted for another integration or application")
-    check_browser_binding(state.binding, binding_cookie)
-    return state
+    """The link's claims, checked as for an authorization (oauth/authorization.verified_link)."""
+    return await verified_link(
+        runtime, link=link, service_id=service_id, application_id=application_id, binding_cookie=binding_cookie
+    )
 
 
 async def revoke_for_link(runtime: Runtime, state: OAuthState, redirect_uri: str | None) -> str:
