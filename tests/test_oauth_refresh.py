@@ -119,7 +119,7 @@ async def test_disconnect_revokes_at_the_provider_and_clears_the_tokens(
     assert 'data-action="disconnect"' in page.text
     response = await client.post(session.page(CONNECTION_PAGE + "/disconnect"), headers=SAME_ORIGIN)
     assert response.status_code == 303, response.text
-    assert oidc.events("revocation", "200") == revocations + 2  # refresh token, then access token
+    assert oidc.events_once_printed("revocation", "200", revocations + 2) == revocations + 2  # refresh, access
     assert oidc.events("grant.revoked") == grants_revoked + 1
     assert await stored_credentials(app, oauth_tenant) is None
     view = await client.get("/vault/connections/crm/loopback-oidc", headers=oauth_tenant.headers("c1"))

@@ -39,6 +39,15 @@ class OidcProvider:
         prefix = f"EVENT {name}" + (f" {detail}" if detail else "")
         return sum(1 for line in list(self.lines) if line.startswith(prefix))
 
+    def events_once_printed(self, name: str, detail: str | None, expected: int, *, within: float = 10.0) -> int:
+        """``events``, after giving the provider's output up to ``within`` seconds to show
+        ``expected`` of them: our HTTP answer can arrive before the reader thread has seen the
+        line the provider printed while answering us."""
+        deadline = time.monotonic() + within
+        while (count := self.events(name, detail)) < expected and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return count
+
     def catalog(self, *, token_url: str | None = None) -> dict[str, object]:
         return {
             "integrations": [
