@@ -240,7 +240,12 @@ def _drive_wrk(
         BENCH_APP_ID=load.app_id,
         BENCH_CONSUMERS=str(args.consumers),
     )
-    out = _run(cmd, env=env, timeout=duration + 60)
+    return parse_wrk_output(_run(cmd, env=env, timeout=duration + 60))
+
+
+def parse_wrk_output(out: str) -> tuple[float, float, float, int, dict[str, int], dict[str, int]]:
+    """(rps, p50 ms, p99 ms, requests, non-200 counts, socket errors) from ``wrk --latency`` with
+    one of our Lua scripts (their ``BENCH_STATUS`` line counts every status other than 200)."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     pct = {
