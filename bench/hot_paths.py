@@ -44,7 +44,6 @@ import json
 import os
 import runpy
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -63,15 +62,17 @@ from sessions import (
     _clean_env,
     _drive,
     _free_port,
-    _on_sigterm,
     _pg,
     _probe,
     _run,
     _spawn,
     _stop,
-    _stop_all,
     _wait_ready,
+    drop_databases,
+    find_vaultline,
     parse_wrk_output,
+    run_guarded,
+    start_py_spy,
 )
 
 ALL_PATHS = ("credentials", "list", "hosted", "mint")
@@ -164,7 +165,9 @@ def _measure(
     print(f"  {load.name:<12} {target:<9} workers={workers} ...", end="", flush=True)
     if args.warmup > 0:
         _drive_path(load, port, args, args.warmup)
-    profiler = _start_py_spy(args, proc, f"{load.name}-{target}-w{workers}")
+    profiler = None
+    if args.py_spy:
+        profiler = start_py_spy(Path(args.py_spy), proc.pid, f"{load.name}-{target}-w{workers}", args.duration)
     cpu_before = _group_cpu_seconds(proc.pid)
     try:
         rps, p50, p99, total, non_200, sock = _drive_path(load, port, args, args.duration)
@@ -177,20 +180,6 @@ def _measure(
     row = Row(load.name, target, workers, rps, p50, p99, total, cpu_us, load.response_bytes, {**non_200, **sock})
     print(f" {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  CPU {cpu_us:5.0f} us/req  errors {row.errors}")
     return row
-
-
-def _start_py_spy(args: argparse.Namespace, proc: subprocess.Popen[bytes], name: str) -> subprocess.Popen[bytes] | None:
-    if not args.py_spy:
-        return None
-    out_dir = Path(args.py_spy)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
-    if py_spy is None:
-        raise BenchError("--py-spy needs py-spy (pip install py-spy into the virtualenv)")
-    cmd = [py_spy, "record", "--pid", str(proc.pid), "--rate", "250", "--subprocesses", "--threads"]
-    cmd += ["--duration", str(max(1, round(args.duration))), "--format", "raw", "--nonblocking"]
-    cmd += ["--output", str(out_dir / f"{name}.txt")]
-    return _spawn(cmd, env=_clean_env(), log_path=out_dir / "py-spy.log")
 
 
 # ---------------------------------------------------------------- setting up a server
@@ -280,15 +269,6 @@ def _server_env(target: str, workdir: Path, vaultline: str, databases: list[str]
     return env
 
 
-def _drop(databases: list[str]) -> None:
-    for database in list(databases):
-        try:
-            _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            databases.remove(database)
-        except (BenchError, subprocess.TimeoutExpired) as exc:
-            print(f"warning: could not drop database {database}: {exc}", file=sys.stderr)
-
-
 def _with_server(
     cmd: list[str], env: dict[str, str], log: Path, use: Callable[[subprocess.Popen[bytes], int], None]
 ) -> None:
@@ -322,7 +302,7 @@ def run_all(args: argparse.Namespace, vaultline: str, workdir: Path, databases: 
             try:
                 _with_server(cmd, env, workdir / f"{target}-w{workers}.log", measure_all)
             finally:
-                _drop(databases)
+                drop_databases(databases)
     for name, load in floors.items():
         cmd = [sys.executable, str(BENCH_DIR / "bare_app.py"), "--host", HOST, "--response-bytes"]
         cmd += [str(load.response_bytes), "--get-bytes", str(load.response_bytes)]
@@ -349,6 +329,8 @@ def print_report(args: argparse.Namespace, rows: list[Row]) -> bool:
     tool = "wrk -t1" if args.use_wrk else "bench/pyload.py"
     print()
     print(f"{args.duration:g} s per run after {args.warmup:g} s warm-up, {args.connections} connections, load: {tool}")
+    if args.py_spy:
+        print("NOTE: py-spy was attached during the measured runs; figures are perturbed.")
     header = f"{'path':<12}{'target':<10}{'workers':>7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>11}"
     header += f"{'bytes':>8}{'errors':>7}{'ratio':>7}  target"
     print(header)
@@ -424,29 +406,22 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
-    vaultline = shutil.which("vaultline", path=str(Path(sys.executable).parent)) or shutil.which("vaultline")
+    vaultline = find_vaultline()
     if vaultline is None:
         print("vaultline is not installed in this Python environment", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _on_sigterm)
     workdir = Path(tempfile.mkdtemp(prefix="vaultline-hot-paths-"))
     databases: list[str] = []
     print(f"load generator: {'wrk' if args.use_wrk else 'bench/pyload.py'}; work dir {workdir}")
-    try:
-        rows = run_all(args, vaultline, workdir, databases)
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
-    except (BenchError, subprocess.TimeoutExpired) as exc:
-        print(f"\nbenchmark failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        _stop_all()
-        _drop(databases)
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+    rows: list[Row] = []
+    failed = run_guarded(
+        lambda: rows.extend(run_all(args, vaultline, workdir, databases)),
+        workdir=workdir,
+        keep=args.keep,
+        databases=databases,
+    )
+    if failed is not None:
+        return failed
     return 0 if print_report(args, rows) else 1
 
 
