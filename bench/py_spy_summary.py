@@ -1,4 +1,5 @@
-"""Where the time goes: fold a py-spy raw profile (from ``bench/sessions.py --py-spy DIR``) into
+"""Where the time goes: fold a py-spy raw profile (from ``bench/sessions.py --py-spy DIR`` or
+``bench/hot_paths.py --py-spy DIR``) into
 the hot path's parts. Each sample goes to the first part matching a frame, walking from the
 innermost frame outwards; samples of other threads (aiosqlite's worker threads) are their own part.
 
@@ -20,7 +21,11 @@ PARTS = [
     ("pydantic: body validation", r"model_validate_json|read_json_body|vaultline/fields"),
     ("pydantic: model_dump for claims", r"model_dump|settings_claim"),
     ("auth: HMAC + key cache", r"authenticate_application|hash_api_key|\(hmac"),
-    ("group commit: SQLAlchemy/driver on the loop", r"\(sqlalchemy/|\(aiosqlite/|\(asyncpg/|sessions/recorder|store/"),
+    ("consumer-log writer", r"\(vaultline/consumer_logs/recorder"),
+    (
+        "database: SQLAlchemy/driver on the loop (store reads, group commit)",
+        r"\(sqlalchemy/|\(aiosqlite/|\(asyncpg/|sessions/recorder|store/",
+    ),
     ("response: orjson + Response", r"vaultline/responses|starlette/responses\.py|orjson"),
     ("endpoint + minting (own code)", r"\(vaultline/(api|sessions/minting|sessions/request|tokens|clock)"),
     ("vaultline middleware", r"\(vaultline/middleware"),
@@ -41,7 +46,8 @@ def summarize(path: str) -> tuple[Counter[str], int]:
                 continue
             samples = int(count)
             total += samples
-            frames = stack.split(";")
+            # --subprocesses (bench/hot_paths.py) puts a "process NNN:..." frame first
+            frames = [frame for frame in stack.split(";") if not frame.startswith("process ")]
             if frames and frames[0].startswith("thread") and "MainThread" not in frames[0]:
                 parts["other threads (aiosqlite workers: sqlite3 on the other core)"] += samples
                 continue

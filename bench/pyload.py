@@ -1,9 +1,14 @@
-"""Fallback load generator when wrk is not installed: closed-loop HTTP/1.1 keep-alive POSTs over
-raw asyncio sockets (uvloop when available), one process, N connections. Prints one JSON
+"""Fallback load generator when wrk is not installed: closed-loop HTTP/1.1 keep-alive requests
+over raw asyncio sockets (uvloop when available), one process, N connections. Prints one JSON
 object: requests, seconds, rps, p50_ms, p99_ms, statuses (non-200 counts), socket_errors.
 
     python bench/pyload.py --port 8000 --body-file body.json --header 'Authorization: Bearer k' \\
         --duration 10 --connections 32
+    python bench/pyload.py --port 8000 --method GET --path /vault/connections --consumers 0 \\
+        --header 'Authorization: Bearer k' --header 'x-apideck-consumer-id: c1'
+
+A POST cycles ``x-apideck-consumer-id`` through ``--consumers`` ids; ``--consumers 0`` sends only
+the given headers (a GET sends no body).
 """
 
 from __future__ import annotations
@@ -74,11 +79,10 @@ async def _worker(
                 continue
         assert reader is not None
         counter += 1
-        head = (
-            f"POST {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n{base_headers}"
-            f"x-apideck-consumer-id: bench-consumer-{counter % args.consumers}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
+        consumer = f"x-apideck-consumer-id: bench-consumer-{counter % args.consumers}\r\n" if args.consumers else ""
+        length = f"Content-Length: {len(body)}\r\n" if args.method != "GET" else ""
+        start_line = f"{args.method} {args.path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
+        head = f"{start_line}{base_headers}{consumer}{length}\r\n"
         started = time.perf_counter()
         try:
             writer.write(head.encode() + body)
@@ -105,8 +109,10 @@ async def _worker(
 
 
 async def _run(args: argparse.Namespace) -> dict[str, object]:
-    with open(args.body_file, "rb") as handle:
-        body = handle.read()
+    body = b""
+    if args.body_file:
+        with open(args.body_file, "rb") as handle:
+            body = handle.read()
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
@@ -139,7 +145,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/vault/sessions")
-    parser.add_argument("--body-file", required=True)
+    parser.add_argument("--method", default="POST", choices=("GET", "POST"))
+    parser.add_argument("--body-file", help="the request body (POST)")
     parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=0.0)

@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -240,7 +241,12 @@ def _drive_wrk(
         BENCH_APP_ID=load.app_id,
         BENCH_CONSUMERS=str(args.consumers),
     )
-    out = _run(cmd, env=env, timeout=duration + 60)
+    return parse_wrk_output(_run(cmd, env=env, timeout=duration + 60))
+
+
+def parse_wrk_output(out: str) -> tuple[float, float, float, int, dict[str, int], dict[str, int]]:
+    """(rps, p50 ms, p99 ms, requests, non-200 counts, socket errors) from ``wrk --latency`` with
+    one of our Lua scripts (their ``BENCH_STATUS`` line counts every status other than 200)."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     pct = {
@@ -342,11 +348,12 @@ def _server_env(ctx: Context, target: str, repeat: int) -> dict[str, str]:
     return env
 
 
-def _drop_databases(ctx: Context) -> None:
-    for database in list(ctx.databases):
+def drop_databases(databases: list[str]) -> None:
+    """Drop the benchmark's PostgreSQL databases, forgetting each one dropped."""
+    for database in list(databases):
         try:
             _pg(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            ctx.databases.remove(database)
+            databases.remove(database)
         except (BenchError, subprocess.TimeoutExpired) as exc:
             print(f"warning: could not drop database {database}: {exc}", file=sys.stderr)
 
@@ -399,7 +406,7 @@ def run_target(ctx: Context, target: str, repeat: int) -> list[Result]:
     finally:
         _stop(proc)
         if target == "postgres":
-            _drop_databases(ctx)
+            drop_databases(ctx.databases)
 
 
 def _start_py_spy(
@@ -407,29 +414,25 @@ def _start_py_spy(
 ) -> subprocess.Popen[bytes] | None:
     if not ctx.args.py_spy:
         return None
-    out_dir = Path(ctx.args.py_spy)
+    name = f"{target}-c{connections}-r{repeat + 1}"
+    args = ctx.args
+    return start_py_spy(
+        Path(args.py_spy), proc.pid, name, args.duration, rate=args.py_spy_rate, native=args.py_spy_native
+    )
+
+
+def start_py_spy(
+    out_dir: Path, pid: int, name: str, duration: float, *, rate: int = 250, native: bool = False
+) -> subprocess.Popen[bytes]:
+    """Record a raw py-spy profile of ``pid`` and its children into ``out_dir/name.txt``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
         raise BenchError("--py-spy needs py-spy (pip install py-spy into the virtualenv)")
-    output = out_dir / f"{target}-c{connections}-r{repeat + 1}.txt"
-    cmd = [
-        py_spy,
-        "record",
-        "--pid",
-        str(proc.pid),
-        "--rate",
-        str(ctx.args.py_spy_rate),
-        "--duration",
-        str(max(1, round(ctx.args.duration))),
-        "--format",
-        "raw",
-        "--output",
-        str(output),
-        "--threads",
-    ]
+    cmd = [py_spy, "record", "--pid", str(pid), "--rate", str(rate), "--subprocesses", "--threads"]
+    cmd += ["--duration", str(max(1, round(duration))), "--format", "raw", "--output", str(out_dir / f"{name}.txt")]
     # --native has to pause the process to unwind C stacks; otherwise sample without pausing
-    cmd.append("--native" if ctx.args.py_spy_native else "--nonblocking")
+    cmd.append("--native" if native else "--nonblocking")
     return _spawn(cmd, env=_clean_env(), log_path=out_dir / "py-spy.log")
 
 
@@ -546,26 +549,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parse_args(argv)
-    use_wrk = shutil.which("wrk") is not None and not args.python_load
-    vaultline = shutil.which("vaultline", path=str(Path(sys.executable).parent)) or shutil.which("vaultline")
-    if vaultline is None:
-        print("vaultline is not installed in this Python environment", file=sys.stderr)
-        return 2
-    seed: dict[str, Any] = runpy.run_path(str(REPO / "tests" / "seed_example.py"))["SEED_SESSION_BODY"]
-    body = json.dumps(seed).encode()
+def find_vaultline() -> str | None:
+    """The ``vaultline`` command of this Python environment (else the one on PATH)."""
+    return shutil.which("vaultline", path=str(Path(sys.executable).parent)) or shutil.which("vaultline")
+
+
+def run_guarded(work: Callable[[], None], *, workdir: Path, keep: bool, databases: list[str]) -> int | None:
+    """Run ``work``; an interrupt or a failed step becomes an exit code (130, 1), None is success.
+    Always stops every child, drops the databases and removes ``workdir`` unless ``keep``."""
     signal.signal(signal.SIGTERM, _on_sigterm)
-    workdir = Path(tempfile.mkdtemp(prefix="vaultline-bench-"))
-    body_file = workdir / "body.json"
-    body_file.write_bytes(body)
-    ctx = Context(args, workdir, body, body_file, use_wrk, vaultline)
-    print(f"load generator: {'wrk' if use_wrk else 'bench/pyload.py'}; work dir {workdir}; request body {len(body)} B")
-    results: list[Result] = []
     try:
-        for repeat in range(args.repeat):
-            for target in args.targets:
-                results += run_target(ctx, target, repeat)
+        work()
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
@@ -574,11 +568,38 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         _stop_all()
-        _drop_databases(ctx)
-        if args.keep:
+        drop_databases(databases)
+        if keep:
             print(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    use_wrk = shutil.which("wrk") is not None and not args.python_load
+    vaultline = find_vaultline()
+    if vaultline is None:
+        print("vaultline is not installed in this Python environment", file=sys.stderr)
+        return 2
+    seed: dict[str, Any] = runpy.run_path(str(REPO / "tests" / "seed_example.py"))["SEED_SESSION_BODY"]
+    body = json.dumps(seed).encode()
+    workdir = Path(tempfile.mkdtemp(prefix="vaultline-bench-"))
+    body_file = workdir / "body.json"
+    body_file.write_bytes(body)
+    ctx = Context(args, workdir, body, body_file, use_wrk, vaultline)
+    print(f"load generator: {'wrk' if use_wrk else 'bench/pyload.py'}; work dir {workdir}; request body {len(body)} B")
+    results: list[Result] = []
+
+    def run_all() -> None:
+        for repeat in range(args.repeat):
+            for target in args.targets:
+                results.extend(run_target(ctx, target, repeat))
+
+    failed = run_guarded(run_all, workdir=workdir, keep=args.keep, databases=ctx.databases)
+    if failed is not None:
+        return failed
     valid = print_report(results, args, use_wrk, ctx.response_bytes)
     return 0 if valid else 1
 
