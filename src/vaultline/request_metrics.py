@@ -12,6 +12,7 @@ import time
 from typing import Final
 
 from prometheus_client import Counter, Histogram
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vaultline.operator_metrics import operator_metrics
@@ -54,6 +55,17 @@ class RequestMetricsMiddleware:
                 children = self._children[key] = _children_for(method, template, status)
             children[0].inc()
             children[1].observe(elapsed)
+
+
+class LabelledRoute(Route):
+    """A plain Starlette route that, like FastAPI's routes, names itself in the scope when it
+    matches: FastAPI's router does not, and the request would be counted as ``unmatched``."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match != Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
 
 
 def _children_for(method: str, template: str, status: int) -> _Children:

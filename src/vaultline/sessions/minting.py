@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultline.errors import Unprocessable
-from vaultline.operator_metrics import operator_metrics
 from vaultline.sessions.request import AllowAction, SessionRequest, SessionSettings, parse_session_length
 from vaultline.sessions.services import SessionServices
 from vaultline.store.applications import Application
@@ -94,5 +93,4 @@ async def mint_session(
             expires_at=(now + lifetime) * 1000,
         ),
     )
-    operator_metrics().sessions_minted.inc()
     return MintedSession(session_id, token, f"{runtime.settings.public_url}/session/{token}", (now + lifetime) * 1000)
