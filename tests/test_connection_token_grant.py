@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from tests.support.connections import offer, session_headers
 from tests.support.hosted import SAME_ORIGIN, open_session
 from tests.support.live_server import free_port
+from tests.support.metrics import refreshes_counted
 from tests.support.oauth import client_for, running_app
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from tests.support.password_grant import PASSWORD, USERNAME, PasswordGrantServer, password_grant_server
@@ -211,10 +212,12 @@ async def test_concurrent_credential_reads_renew_an_expiring_token_once(
         expiring = {**old, "expires_at": now_ms() + 5_000}
         await set_oauth_credentials(connection, record=record, credentials=expiring, ring=runtime.master_keys)
     grants = oidc.events("grant.success", "client_credentials")
+    counted = refreshes_counted("success", kind="renewal")
     reads = await asyncio.gather(*(client.get(CC + "/credentials", headers=offered.headers("c1")) for _ in range(8)))
     tokens = {read.json()["data"]["credentials"]["access_token"] for read in reads}
     assert len(tokens) == 1 and old["access_token"] not in tokens
     assert oidc.events("grant.success", "client_credentials") == grants + 1
+    assert refreshes_counted("success", kind="renewal") == counted + 1  # GET /metrics shows the one renewal
 
 
 async def test_password_grant_against_an_rfc6749_token_endpoint(

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.hosted import SAME_ORIGIN
+from tests.support.metrics import refreshes_counted
 from tests.support.oauth import (
     CONNECTION_PAGE,
     CREDENTIALS,
@@ -63,8 +64,10 @@ async def test_concurrent_reads_cause_one_refresh(
     assert old is not None
     await expire_access_token(app, oauth_tenant)
     refreshes = oidc.events("grant.success", "refresh_token")
+    counted = refreshes_counted("success")
     tokens = await asyncio.gather(*(read_token(client, oauth_tenant) for _ in range(READERS)))
     assert oidc.events("grant.success", "refresh_token") == refreshes + 1
+    assert refreshes_counted("success") == counted + 1  # GET /metrics shows the one refresh
     assert len(set(tokens)) == 1 and tokens[0] != old["access_token"]
     new = await stored_credentials(app, oauth_tenant)
     assert new is not None and new["refresh_token"] != old["refresh_token"]  # rotated by the provider
@@ -103,8 +106,10 @@ async def test_a_refused_refresh_marks_the_connection_invalid(
         )
     assert revoked.status_code == 200
     await expire_access_token(app, oauth_tenant)
+    refused = refreshes_counted("refused")
     response = await client.get(CREDENTIALS, headers=oauth_tenant.headers("c1"))
     assert response.status_code == 422, response.text
+    assert refreshes_counted("refused") == refused + 1
     assert response.json()["detail"]["provider_error"] == "invalid_grant"
     view = await client.get("/vault/connections/crm/loopback-oidc", headers=oauth_tenant.headers("c1"))
     assert view.json()["data"]["state"] == "invalid"

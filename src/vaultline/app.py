@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Match
 
 from vaultline import __version__
 from vaultline.api import (
@@ -24,6 +24,7 @@ from vaultline.api import (
     consumers,
     error_docs,
     logs,
+    metrics,
     provider_disconnect,
     reference_docs,
     resource_settings,
@@ -44,6 +45,7 @@ from vaultline.hosted.error_pages import render_error_page, renders_error_pages
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
 from vaultline.nul_guard import NulGuardMiddleware
+from vaultline.request_metrics import LabelledRoute, RequestMetricsMiddleware
 from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
 
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The hottest endpoint takes only the Request, so it skips FastAPI's per-request machinery
     # (exit stacks, dependency solving: ~100 µs of ~700). Matched first; the FastAPI route
     # below stays registered for the OpenAPI document.
-    app.router.routes.append(Route("/vault/sessions", sessions.create_session, methods=["POST"]))
+    app.router.routes.append(LabelledRoute("/vault/sessions", sessions.create_session, methods=["POST"]))
     app.include_router(sessions.router)
     app.include_router(consumer_stats.router)  # before consumers: see consumer_stats.py
     app.include_router(consumers.router)
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(provider_disconnect.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
+    app.include_router(metrics.router)
     app.include_router(error_docs.router)
     app.include_router(reference_docs.router)
     install_hosted_vault(app)
@@ -113,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.consumer_logs:  # inside the access log, outside everything that can refuse a call
         app.add_middleware(ConsumerLogMiddleware)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.access_log)
+    if settings.metrics_token is not None:  # outermost, to count every answer (a 413 too); off: no cost
+        app.add_middleware(RequestMetricsMiddleware)
     install_trusted_proxies(app, settings.trusted_proxies)
     return app
 

@@ -26,6 +26,7 @@ from starlette.requests import Request
 
 from vaultline.config import Settings
 from vaultline.errors import TooManyRequests
+from vaultline.operator_metrics import operator_metrics
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,7 @@ class AuthThrottle:
             self._announced_at[key_digest] = now
 
     def _too_many(self, seconds_left: float) -> TooManyRequests:
+        operator_metrics().throttled.inc()  # called only to refuse the request at hand
         retry_after = max(1, math.ceil(seconds_left))
         return TooManyRequests(
             detail=(

@@ -18,6 +18,8 @@ from vaultline.strict_url import InvalidUrl, parse_strict_url
 # The longest session a caller may ask for. Signing keys live at least this long after
 # they stop signing, so every token they signed can still be verified.
 MAX_SESSION_SECONDS = 7 * 24 * 3600
+# A bearer token short enough to guess is no protection for the operator's figures.
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 class Settings(BaseSettings):
@@ -80,6 +82,8 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Open connections per worker process; past it requests are answered 503.
     max_connections: int = Field(default=1000, ge=1)
+    # GET /metrics answers only with `Authorization: Bearer <this>`; unset, it answers 404.
+    metrics_token: SecretStr | None = None
 
     @field_validator("public_url")
     @classmethod
@@ -91,6 +95,15 @@ class Settings(BaseSettings):
         except InvalidUrl as exc:  # its origin is compared with browsers' Origin headers
             raise ValueError(f"VAULTLINE_PUBLIC_URL {exc}") from None
         return value.rstrip("/")
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # an empty variable means "off", not "any empty bearer token"
+        if len(value.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"VAULTLINE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from vaultline.api.pagination import (
 from vaultline.api.schemas import CreateSessionResponse, SessionResponse, SessionsPage
 from vaultline.clock import iso_from_ms, now_ms
 from vaultline.errors import NotFound
+from vaultline.operator_metrics import operator_metrics
 from vaultline.responses import ok
 from vaultline.runtime import runtime_of
 from vaultline.sessions.minting import mint_session
@@ -56,6 +57,7 @@ async def create_session(request: Request) -> Response:
     consumer_id = consumer_id_from(request)
     body = await read_json_body(request, SessionRequest, required=False) or SessionRequest()
     minted = await mint_session(runtime_of(request), application=application, consumer_id=consumer_id, request=body)
+    operator_metrics().sessions_minted.inc()  # here, not in mint_session: the demo link is no API traffic
     return ok({"session_uri": minted.uri, "session_token": minted.token})
 
 

@@ -11,7 +11,11 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvicorn
 from fastapi import FastAPI
@@ -24,6 +28,7 @@ from vaultline.config import Settings
 from vaultline.db.engine import create_engine
 from vaultline.db.engine import migrate as migrate_to_head
 from vaultline.demo import Demo, ensure_demo, mint_demo_session
+from vaultline.operator_metrics import MULTIPROC_DIR_ENV
 from vaultline.runtime import Runtime
 from vaultline.server_protocol import uvicorn_limits
 from vaultline.sessions.minting import MintedSession
@@ -90,7 +95,8 @@ def _serve_on(settings: Settings, sockets: list[socket.socket], workers: int) ->
         **uvicorn_limits(settings),
     )
     if config.workers > 1:
-        Multiprocess(config, sockets=sockets).run()  # it turns signals into a shutdown itself
+        with _metrics_shared_by_workers():
+            Multiprocess(config, sockets=sockets).run()  # it turns signals into a shutdown itself
         return 0
     server = uvicorn.Server(config)
     try:
@@ -98,6 +104,19 @@ def _serve_on(settings: Settings, sockets: list[socket.socket], workers: int) ->
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it shut down on: a normal stop
         pass
     return 0 if server.started else 3  # uvicorn's status for an application that failed to start
+
+
+@contextmanager
+def _metrics_shared_by_workers() -> Iterator[None]:
+    """A fresh private directory where every worker's prometheus-client writes its figures, so
+    that GET /metrics from any worker shows their sum; removed when the server stops. Fresh,
+    never inherited: files of an earlier run would add its counts to this one's."""
+    directory = tempfile.mkdtemp(prefix="vaultline-metrics-")  # mode 0700
+    os.environ[MULTIPROC_DIR_ENV] = directory  # the workers inherit it; read before their first metric
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _print_banner(settings: Settings, demo: Demo | None, session: MintedSession | None, demo_hint: str) -> None:

@@ -15,6 +15,7 @@ from vaultline.connections.state import (
     validation_problems,
 )
 from vaultline.errors import Unprocessable
+from vaultline.operator_metrics import operator_metrics
 from vaultline.runtime import Runtime
 from vaultline.store.connections import set_validation_error
 
@@ -38,4 +39,5 @@ async def validate_connection_settings(
         error = "; ".join(problems) if problems and has_credentials(definition, record) else None
         await set_validation_error(connection, pk=record.pk, error=error)
         after = await read_connection(connection, runtime, caller, definition)
+    operator_metrics().validations.labels("invalid" if problems else "valid").inc()
     return ConnectionValidation(connection_state(definition, after), problems)

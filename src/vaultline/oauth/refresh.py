@@ -20,6 +20,7 @@ from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import NotFound, Unprocessable
 from vaultline.log_escape import escape_for_log
 from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
+from vaultline.operator_metrics import count_token_refresh
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
 from vaultline.store.integrations import get_oauth_client
@@ -80,6 +81,7 @@ async def fresh_credentials(
                     allow_private=runtime.settings.allow_private_webhooks,
                 )
             except ProviderRefused as exc:
+                count_token_refresh("refresh", "refused")
                 failure = exc
                 reason = f"OAuth token refresh failed: the provider answered {exc.error}"
                 after = await write_connection_change(
@@ -91,6 +93,7 @@ async def fresh_credentials(
                     event=CONNECTION_TOKEN_REFRESH_FAILED,
                 )
             except ProviderError:
+                count_token_refresh("refresh", "error")
                 if previous.get("expires_at", 0) > now_ms():
                     log.warning("refresh of %s failed; its token is still valid", record.service_id)
                     return current
@@ -102,6 +105,7 @@ async def fresh_credentials(
                 ring = runtime.master_keys
                 await set_oauth_credentials(connection, record=current, credentials=credentials, ring=ring)
                 after = await reread_connection(connection, record=current, ring=ring)
+                count_token_refresh("refresh", "success")
     if failure is not None:
         # The provider's words: an untrusted party's text must not forge log lines either.
         refused = connection_id(record.unified_api, record.service_id)

@@ -26,6 +26,7 @@ from vaultline.errors import NotFound, Unprocessable
 from vaultline.log_escape import escape_for_log
 from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
 from vaultline.oauth.refresh import REFRESH_MARGIN_MS, TokenRefreshFailed
+from vaultline.operator_metrics import count_token_refresh
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
 from vaultline.store.integrations import OAuthClient, get_oauth_client
@@ -195,6 +196,7 @@ async def renewed_grant_credentials(
             try:
                 answer = await _grant_request(runtime, definition, oauth, current.settings, app_client)
             except ProviderRefused as exc:
+                count_token_refresh("renewal", "refused")
                 failure = exc
                 after = await write_connection_change(
                     connection,
@@ -207,6 +209,7 @@ async def renewed_grant_credentials(
                     event=CONNECTION_TOKEN_REFRESH_FAILED,
                 )
             except ProviderError:
+                count_token_refresh("renewal", "error")
                 if int(previous.get("expires_at") or 0) > now_ms():
                     log.warning("token renewal of %s failed; its token is still valid", record.service_id)
                     return current
@@ -218,6 +221,7 @@ async def renewed_grant_credentials(
                     connection, record=current, credentials=credentials_from(dict(answer)), ring=ring
                 )
                 after = await reread_connection(connection, record=current, ring=ring)
+                count_token_refresh("renewal", "success")
     if failure is not None:
         log.info("token renewal of %s refused: %s", record.service_id, escape_for_log(failure.error))
         raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": failure.error})
