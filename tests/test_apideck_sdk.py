@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from tests.support.connections import PIPEDRIVE_TOKEN
 from tests.support.live_server import VAULTLINE, LiveServer, create_app_via_cli, live_server, run_cli
+from tests.support.reference_spec import REFERENCE_SPEC, require_reference_spec
 from vaultline.config import Settings
 
 pytestmark = [
@@ -32,7 +32,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning"),
 ]
 
-REFERENCE_SPEC = Path(__file__).parents[2] / "shared/reference/apideck-vault-openapi.yml"
 
 # Where the customer's own pages live (its application's redirect allowlist).
 ACME_ORIGIN = "https://app.acme.example"
@@ -110,8 +109,7 @@ class Customer:
 @pytest.fixture
 def customer(settings: Settings) -> Iterator[Customer]:
     """The customer, and after the test every answer its SDK got, checked against the spec."""
-    if not REFERENCE_SPEC.is_file():
-        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC}")
+    require_reference_spec()
     recorder = WireRecorder()
     with (
         live_server(settings) as server,

@@ -5,7 +5,6 @@ SDKs send them never make Vaultline fail, and every answer matches the reference
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +20,9 @@ from schemathesis.checks import CheckFunction
 
 from tests.support.connections import offer
 from tests.support.fuzz import assert_wire_contract, auth_headers, auth_variants, describe, send_case
+from tests.support.reference_spec import REFERENCE_SPEC, require_reference_spec
 from tests.support.tenants import Tenant
 
-REFERENCE_SPEC = Path(__file__).parents[2] / "shared/reference/apideck-vault-openapi.yml"
 OPERATION_IDS = (
     "consumersAll",
     "consumersUpdate",
@@ -62,8 +61,7 @@ def reference_cases(operation_id: str) -> SearchStrategy[Case]:
 
 @pytest.fixture
 async def known(app: FastAPI, client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str]:
-    if not REFERENCE_SPEC.is_file():
-        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC}")
+    require_reference_spec()
     await offer(app, tenant)
     assert (await client.post("/vault/sessions", headers=tenant.headers(KNOWN["consumer_id"]))).status_code == 200
     return KNOWN

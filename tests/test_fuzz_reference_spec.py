@@ -9,8 +9,6 @@ must be what the reference spec says a client should expect: a 200 that is exact
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,9 +21,8 @@ from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.checks import CheckFunction
 
 from tests.support.fuzz import assert_wire_contract, auth_headers, auth_variants, describe, send_case
+from tests.support.reference_spec import REFERENCE_SPEC, require_reference_spec
 from tests.support.tenants import Tenant
-
-REFERENCE_SPEC = Path(__file__).parents[2] / "shared/reference/apideck-vault-openapi.yml"
 
 CHECKS: list[CheckFunction] = [
     schemathesis.checks.not_a_server_error,
@@ -59,10 +56,7 @@ def reference_cases() -> SearchStrategy[Case]:
 
 @pytest.fixture
 def reference() -> APIOperation:
-    if not REFERENCE_SPEC.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The reference spec is missing at {REFERENCE_SPEC}, and CI=true requires this test")
-        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC} (set CI=true to make this a failure)")
+    require_reference_spec()
     return reference_operation()
 
 

@@ -6,7 +6,6 @@ never make Vaultline fail (tests/test_fuzz_reference_new_operations.py fuzzes th
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 import httpx
@@ -17,8 +16,8 @@ from schemathesis import APIOperation
 from schemathesis.checks import CheckFunction
 
 from tests.support.connections import PIPEDRIVE_TOKEN, offer
+from tests.support.reference_spec import REFERENCE_SPEC, require_reference_spec
 from tests.support.tenants import Tenant
-from tests.test_fuzz_reference_spec import REFERENCE_SPEC
 
 CHECKS: list[CheckFunction] = [
     schemathesis.checks.not_a_server_error,
@@ -39,10 +38,7 @@ def reference_operation(operation_id: str) -> APIOperation:
 
 @pytest.fixture(autouse=True)
 def _reference_spec_present() -> None:
-    if not REFERENCE_SPEC.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"The reference spec is missing at {REFERENCE_SPEC}, and CI=true requires this test")
-        pytest.skip(f"Apideck's reference spec is not at {REFERENCE_SPEC}")
+    require_reference_spec()
 
 
 @pytest.fixture
