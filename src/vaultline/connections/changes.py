@@ -6,18 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from vaultline.catalog.definitions import IntegrationDefinition
-from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
-from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.connections.offered import (
+    OfferedConnection,
+    offered_definition,
+    open_connection_for_change,
+    read_connection,
+)
 from vaultline.connections.resource_configuration import check_configuration, replace_resource_entries
 from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import is_set
 from vaultline.connections.writes import Deletion, write_connection_change
 from vaultline.errors import Forbidden, NotFound
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionChanges, ConnectionRecord, ensure_connection
-from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+from vaultline.store.connections import ConnectionChanges, ConnectionRecord
 from vaultline.store.data_scopes import get_data_scopes
 
 
@@ -44,18 +47,7 @@ async def apply_connection_update(
         check_configuration(definition, configuration)
         _refuse_hidden_resource_settings(caller)
     async with runtime.engine.begin() as connection:
-        if caller.is_backend:  # the backend may name a consumer Vaultline has not seen yet
-            await upsert_consumers(
-                connection, [ConsumerUpsert(caller.application_id, caller.consumer_id, None, None, now_ms())]
-            )
-        created = await ensure_connection(
-            connection,
-            application_id=caller.application_id,
-            consumer_id=caller.consumer_id,
-            unified_api=unified_api,
-            service_id=service_id,
-        )
-        before = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
+        created, before = await open_connection_for_change(connection, runtime, caller, definition)
         merged = merge_settings(definition, before.settings, settings or {})
         now_enabled = before.enabled if enabled is None else enabled
         for action, doing in _required_actions(definition, before, created, now_enabled, merged):

@@ -18,14 +18,13 @@ from typing import Any
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
 from vaultline.connections.caller import ConnectionsCaller
-from vaultline.connections.offered import OfferedConnection, offered_definition, read_connection
+from vaultline.connections.offered import OfferedConnection, offered_definition, open_connection_for_change
 from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import is_set
 from vaultline.connections.writes import ImportedConnection, write_connection_change
 from vaultline.errors import Unprocessable
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionChanges, ensure_connection
-from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+from vaultline.store.connections import ConnectionChanges
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -68,17 +67,7 @@ async def import_connection(
     definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
     _check_importable(definition, tokens)
     async with runtime.engine.begin() as connection:
-        await upsert_consumers(
-            connection, [ConsumerUpsert(caller.application_id, caller.consumer_id, None, None, now_ms())]
-        )
-        created = await ensure_connection(
-            connection,
-            application_id=caller.application_id,
-            consumer_id=caller.consumer_id,
-            unified_api=unified_api,
-            service_id=service_id,
-        )
-        before = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
+        created, before = await open_connection_for_change(connection, runtime, caller, definition)  # backend only
         merged = merge_settings(definition, before.settings, settings or {})
         missing = [name for name in definition.credential_ids if not is_set(merged.get(name))]
         if missing:

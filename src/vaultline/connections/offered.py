@@ -9,12 +9,14 @@ from typing import Any, Literal, overload
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.state import ConnectionState, connection_state
 from vaultline.errors import NotFound
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionRecord, get_connection, list_connections
+from vaultline.store.connections import ConnectionRecord, ensure_connection, get_connection, list_connections
+from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
 from vaultline.store.data_scopes import DataScopes, get_data_scopes
 from vaultline.store.integrations import ApplicationIntegration, list_application_integrations
 
@@ -155,3 +157,24 @@ async def read_connection(
             f"The consumer has no connection {connection_id(definition.unified_api, definition.service_id)!r}"
         )
     return record
+
+
+async def open_connection_for_change(
+    connection: AsyncConnection, runtime: Runtime, caller: ConnectionsCaller, definition: IntegrationDefinition
+) -> tuple[bool, ConnectionRecord]:
+    """The caller's consumer's connection to ``definition``, created when missing and locked for
+    the change about to be written in ``connection``'s transaction; ``True`` when it was created.
+    The backend may name a consumer Vaultline has not seen yet: it is recorded first."""
+    if caller.is_backend:
+        await upsert_consumers(
+            connection, [ConsumerUpsert(caller.application_id, caller.consumer_id, None, None, now_ms())]
+        )
+    created = await ensure_connection(
+        connection,
+        application_id=caller.application_id,
+        consumer_id=caller.consumer_id,
+        unified_api=definition.unified_api.value,
+        service_id=definition.service_id,
+    )
+    before = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
+    return created, before
