@@ -16,6 +16,7 @@ from tests.support.webhooks import outbox, point_webhook
 from vaultline.clock import now_ms
 from vaultline.runtime import Runtime
 from vaultline.store.connections import get_connection
+from vaultline.store.data_scopes import set_data_scopes
 
 PIPEDRIVE = "/vault/connections/crm/pipedrive"
 FRESHSALES = "/vault/connections/crm/freshsales"
@@ -122,6 +123,24 @@ async def test_import_of_api_key_settings_ends_callable_and_masks_them(
     assert await events_of(app, offered) == ["vault.connection.created", "vault.connection.callable"]
     credentials = await client.get(PIPEDRIVE + "/credentials", headers=offered.headers("c1"))
     assert credentials.json()["data"]["settings"]["api_token"] == PIPEDRIVE_TOKEN
+
+
+async def test_an_import_answers_the_consent_fields_and_health_a_read_answers(
+    app: FastAPI, client: httpx.AsyncClient, offered: Tenant
+) -> None:
+    runtime: Runtime = app.state.runtime
+    async with runtime.engine.begin() as connection:
+        scopes = {"crm.contacts": {"email": {"read": True}}}
+        await set_data_scopes(connection, application_id=offered.application_id, enabled=True, resources=scopes)
+    imported = await client.post(
+        PIPEDRIVE + "/import", headers=offered.headers("c1"), json={"settings": {"api_token": PIPEDRIVE_TOKEN}}
+    )
+    assert imported.status_code == 200, imported.text
+    read = (await client.get(PIPEDRIVE, headers=offered.headers("c1"))).json()["data"]
+    answer = imported.json()["data"]
+    assert (answer["health"], read["health"]) == ("needs_consent", "needs_consent")
+    fields = ("consent_state", "application_data_scopes")
+    assert {f: answer[f] for f in fields} == {f: read[f] for f in fields}
 
 
 async def test_import_with_a_required_setting_missing_ends_authorized(

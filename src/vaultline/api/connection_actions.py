@@ -15,13 +15,13 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
 from vaultline.api.connection_input import ConnectionInput
-from vaultline.api.connection_view import connection_view
+from vaultline.api.connection_view import offered_connection_view
 from vaultline.api.connections import EmptyBody
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update
 from vaultline.connections.importing import ImportedTokens, import_connection
-from vaultline.connections.offered import OfferedConnection, find_connection
+from vaultline.connections.offered import find_connection
 from vaultline.errors import Unprocessable
 from vaultline.fields import RequestModel
 from vaultline.oauth.token_grants import exchange_stored_credentials
@@ -74,10 +74,6 @@ def _body(model: type[RequestModel], *, required: bool) -> dict[str, Any]:
     }
 
 
-def _view(item: OfferedConnection) -> dict[str, Any]:
-    return connection_view(item.definition, item.record, item.offering)
-
-
 @router.post(
     ONE,
     summary="Create connection",
@@ -109,7 +105,7 @@ async def add_connection(request: Request, unified_api: str, service_id: str) ->
         configuration=body.configuration_to_store(),
         metadata=body.metadata,
     )
-    return ok(_view(created))
+    return ok(offered_connection_view(created))
 
 
 @router.post(
@@ -136,7 +132,7 @@ async def import_existing_connection(request: Request, unified_api: str, service
         metadata=body.metadata,
         tokens=body.credentials.tokens() if body.credentials is not None else None,
     )
-    return ok(_view(imported))
+    return ok(offered_connection_view(imported))
 
 
 @router.post(
@@ -153,4 +149,4 @@ async def request_access_token(request: Request, unified_api: str, service_id: s
     caller = await authenticate_connections_caller(request)
     await read_json_body(request, EmptyBody, required=False)
     updated = await exchange_stored_credentials(runtime_of(request), caller, unified_api, service_id)
-    return ok(_view(updated))
+    return ok(offered_connection_view(updated))

@@ -12,6 +12,7 @@ from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.connection_ids import connection_id
 from vaultline.connections.consents import consent_fields
 from vaultline.connections.health import connection_health
+from vaultline.connections.offered import OfferedConnection
 from vaultline.connections.settings import mask_settings
 from vaultline.connections.state import connection_state, has_credentials, supports_validation
 from vaultline.store.connections import ConnectionRecord
@@ -47,11 +48,17 @@ def integration_state(definition: IntegrationDefinition, offering: ApplicationIn
     return "configured" if configured else "needs_configuration"
 
 
+def offered_connection_view(item: OfferedConnection) -> dict[str, Any]:
+    """The wire shape of a connection as a flow answered it, with the application's data scopes
+    (every route renders through here, so no answer can leave the consent fields out)."""
+    return connection_view(item.definition, item.record, item.offering, item.data_scopes)
+
+
 def connection_view(
     definition: IntegrationDefinition,
     record: ConnectionRecord | None,
     offering: ApplicationIntegration | None,
-    scopes: DataScopes | None = None,
+    scopes: DataScopes | None,
 ) -> dict[str, Any]:
     """``scopes``: the application's data scopes, which the consent fields and health reflect."""
     state = connection_state(definition, record)

@@ -3,8 +3,6 @@ key) and the consumer's browser (session token), plus the backend-only credentia
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,12 +10,12 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
 from vaultline.api.connection_input import ConnectionInput
-from vaultline.api.connection_view import connection_credentials_view, connection_view
+from vaultline.api.connection_view import connection_credentials_view, offered_connection_view
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
 from vaultline.connections.consents import consent_input_decision, record_consent
-from vaultline.connections.offered import OfferedConnection, find_connection, offered_connections
+from vaultline.connections.offered import find_connection, offered_connections
 from vaultline.connections.validation import validate_connection_settings
 from vaultline.fields import RequestModel
 from vaultline.oauth.credentials import usable_credentials
@@ -30,10 +28,6 @@ ONE = "/{unified_api}/{service_id}"
 
 class EmptyBody(RequestModel):
     pass
-
-
-def _view(item: OfferedConnection) -> dict[str, Any]:
-    return connection_view(item.definition, item.record, item.offering, item.data_scopes)
 
 
 @router.get(
@@ -50,7 +44,7 @@ async def all_connections(
     items = await offered_connections(runtime_of(request), caller)
     return ok(
         [
-            _view(item)
+            offered_connection_view(item)
             for item in items
             if (api is None or item.unified_api == api)
             and (configured is None or configured == (item.record is not None))
@@ -63,7 +57,7 @@ async def all_connections(
 )
 async def one_connection(request: Request, unified_api: str, service_id: str) -> Response:
     caller = await authenticate_connections_caller(request)
-    return ok(_view(await find_connection(runtime_of(request), caller, unified_api, service_id)))
+    return ok(offered_connection_view(await find_connection(runtime_of(request), caller, unified_api, service_id)))
 
 
 @router.patch(
@@ -111,7 +105,7 @@ async def update_connection(request: Request, unified_api: str, service_id: str)
             runtime, caller, unified_api, service_id, granted=consent.granted, resources=consent.resources
         )
         updated = await find_connection(runtime, caller, unified_api, service_id)
-    return ok(_view(updated))
+    return ok(offered_connection_view(updated))
 
 
 @router.delete(

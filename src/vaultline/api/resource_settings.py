@@ -14,7 +14,7 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
 from vaultline.api.connection_input import ConnectionInput
-from vaultline.api.connection_view import connection_view
+from vaultline.api.connection_view import offered_connection_view
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connections.offered import OfferedConnection
 from vaultline.connections.resource_configuration import resource_entry
@@ -27,7 +27,7 @@ CONFIG = "/{unified_api}/{service_id}/{resource}/config"
 
 
 def resource_settings_view(item: OfferedConnection, resource: str) -> dict[str, Any]:
-    view = connection_view(item.definition, item.record, item.offering)
+    view = offered_connection_view(item)
     view["configuration"] = [resource_entry(item.record.configuration if item.record else None, resource)]
     return view
 

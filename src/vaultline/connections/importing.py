@@ -25,6 +25,7 @@ from vaultline.connections.writes import ImportedConnection, write_connection_ch
 from vaultline.errors import Unprocessable
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionChanges
+from vaultline.store.data_scopes import get_data_scopes
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -85,7 +86,8 @@ async def import_connection(
         credentials = tokens.stored() if tokens is not None else before.oauth_credentials
         write = ImportedConnection(changes, credentials)
         after = await write_connection_change(connection, runtime, definition, before, write, created=created)
-    return OfferedConnection(definition, offering, after)
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    return OfferedConnection(definition, offering, after, scopes)
 
 
 def _check_importable(definition: IntegrationDefinition, tokens: ImportedTokens | None) -> None:

@@ -26,7 +26,9 @@ class OfferedConnection:
     definition: IntegrationDefinition
     offering: ApplicationIntegration
     record: ConnectionRecord | None
-    data_scopes: DataScopes | None = None  # the application's, for the consent fields and health
+    # The application's data scopes: every answer needs them, or its consent fields and health
+    # would say "no consent needed" where a plain read says needs_consent.
+    data_scopes: DataScopes | None
 
     @property
     def state(self) -> ConnectionState:

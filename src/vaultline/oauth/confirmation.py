@@ -21,6 +21,7 @@ from vaultline.connections.state import is_pending_confirmation
 from vaultline.connections.writes import Confirmation, PendingConfirmation, write_connection_change
 from vaultline.errors import BadRequest, Unprocessable
 from vaultline.runtime import Runtime
+from vaultline.store.data_scopes import get_data_scopes
 
 CONFIRM_TTL_MS = 30 * 60 * 1000
 
@@ -63,4 +64,5 @@ async def confirm_connection(
                 detail={"health": "pending_confirmation"},
             )
         after = await write_connection_change(connection, runtime, definition, before, Confirmation())
-    return OfferedConnection(definition, offering, after)
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    return OfferedConnection(definition, offering, after, scopes)

@@ -29,6 +29,7 @@ from vaultline.oauth.refresh import REFRESH_MARGIN_MS, TokenRefreshFailed
 from vaultline.operator_metrics import count_token_refresh
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
+from vaultline.store.data_scopes import get_data_scopes
 from vaultline.store.integrations import OAuthClient, get_oauth_client
 from vaultline.webhooks.events import CONNECTION_TOKEN_REFRESH_FAILED
 
@@ -135,7 +136,8 @@ async def exchange_stored_credentials(
     async with runtime.engine.begin() as connection:
         current = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         after = await write_connection_change(connection, runtime, definition, current, NewTokens(credentials))
-    return OfferedConnection(definition, offering, after)
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    return OfferedConnection(definition, offering, after, scopes)
 
 
 async def connect_with_entered_credentials(
@@ -164,7 +166,7 @@ async def connect_with_entered_credentials(
         after = await write_connection_change(
             connection, runtime, definition, current, NewTokens(credentials_from(dict(answer)))
         )
-    return OfferedConnection(definition, saved.offering, after)
+    return OfferedConnection(definition, saved.offering, after, saved.data_scopes)
 
 
 async def renewed_grant_credentials(
