@@ -67,7 +67,10 @@ class PageRenderer:
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Every user-visible string goes through gettext (`{{ _("…") }}`) so it can be translated.
+            extensions=["jinja2.ext.i18n"],
         )
+        environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         environment.globals["asset"] = assets.url
         return cls(environment, assets)
 
