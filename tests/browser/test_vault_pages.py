@@ -119,5 +119,9 @@ def test_phone_width_has_no_horizontal_scroll(page: Any, vault: Vault) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "phone-360-integrations")
     page.get_by_role("link", name="Pipedrive").click()
+    # The click starts a navigation: measure the connection page once it has loaded, not the
+    # document being torn down in between (documentElement is null for a moment).
+    page.wait_for_url("**/integrations/crm/pipedrive")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "phone-360-connection")
