@@ -24,6 +24,7 @@ from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_
 from vaultline.db.engine import create_engine, migrate, schema_is_current
 from vaultline.keyed_locks import KeyedLocks
 from vaultline.sessions.recorder import SessionRecorder
+from vaultline.store.app_config import AppConfigCache
 from vaultline.store.server_secrets import API_KEY_HASH_KEY, load_or_create_secret
 from vaultline.tokens.keyring import KeyRing
 from vaultline.webhooks.delivery import WebhookDeliverer
@@ -47,9 +48,12 @@ class Runtime:
     # One OAuth token refresh per connection at a time in this process (see oauth/refresh.py).
     oauth_refresh_locks: KeyedLocks = field(default_factory=KeyedLocks)
     consumer_logs: LogRecorder = field(init=False)
+    # Each application's configuration, under its config version (store/app_config.py).
+    app_configs: AppConfigCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.consumer_logs = LogRecorder(self.engine)
+        self.app_configs = AppConfigCache(keep=lambda service_id: self.catalog.get(service_id) is not None)
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:

@@ -22,6 +22,11 @@ class ConnectionsCaller:
     session: VerifiedSession | None  # None: the application's backend, with its API key
 
     @property
+    def config_version(self) -> int | None:
+        """The application's config version when authentication read it (session callers)."""
+        return self.session.config_version if self.session is not None else None
+
+    @property
     def is_backend(self) -> bool:
         return self.session is None
 

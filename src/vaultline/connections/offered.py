@@ -15,10 +15,11 @@ from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.state import ConnectionState, connection_state
 from vaultline.errors import NotFound
 from vaultline.runtime import Runtime
+from vaultline.store.app_config import AppConfig, read_config_version
 from vaultline.store.connections import ConnectionRecord, ensure_connection, get_connection, list_connections
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
-from vaultline.store.data_scopes import DataScopes, get_data_scopes
-from vaultline.store.integrations import ApplicationIntegration, list_application_integrations
+from vaultline.store.data_scopes import DataScopes
+from vaultline.store.integrations import ApplicationIntegration
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,34 +65,57 @@ class OfferedConnection:
         }
 
 
+async def app_config(connection: AsyncConnection, runtime: Runtime, caller: ConnectionsCaller) -> AppConfig | None:
+    """The caller's application's configuration, current as of this request: the version comes
+    with the session row for a session caller, else from one indexed read (store/app_config.py)."""
+    version = caller.config_version
+    if version is None:
+        version = await read_config_version(connection, application_id=caller.application_id)
+    return await runtime.app_configs.get(connection, application_id=caller.application_id, version=version)
+
+
 async def offered_integrations(runtime: Runtime, application_id: str) -> dict[str, ApplicationIntegration]:
     """The application's enabled offerings that the catalog still knows, by service id."""
     async with runtime.engine.connect() as connection:
-        offerings = await list_application_integrations(connection, application_id=application_id)
-    return {service_id: o for service_id, o in offerings.items() if o.enabled and runtime.catalog.get(service_id)}
+        version = await read_config_version(connection, application_id=application_id)
+        config = await runtime.app_configs.get(connection, application_id=application_id, version=version)
+    return dict(config.offerings) if config is not None else {}
 
 
-async def offered_definition(
-    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+def offered_in_config(
+    config: AppConfig | None, runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
 ) -> tuple[IntegrationDefinition, ApplicationIntegration]:
-    """404 when the application does not offer it, 403 when outside the session's ``unified_apis``."""
+    """``offered_definition`` once the application's configuration is at hand."""
     definition = runtime.catalog.find(unified_api=unified_api, service_id=service_id)
-    offering = (await offered_integrations(runtime, caller.application_id)).get(service_id) if definition else None
+    offering = config.offerings.get(service_id) if definition is not None and config is not None else None
     if definition is None or offering is None:
         raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
     caller.require_unified_api(unified_api)
     return definition, offering
 
 
+async def offered_definition(
+    runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
+) -> tuple[IntegrationDefinition, ApplicationIntegration]:
+    """404 when the application does not offer it, 403 when outside the session's ``unified_apis``."""
+    if runtime.catalog.find(unified_api=unified_api, service_id=service_id) is None:  # no query for unknown ids
+        raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
+    async with runtime.engine.connect() as connection:
+        config = await app_config(connection, runtime, caller)
+    return offered_in_config(config, runtime, caller, unified_api, service_id)
+
+
 async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> list[OfferedConnection]:
     """Everything the application offers that this caller may see, in catalog order, each with
-    the consumer's connection (``None`` when the consumer has none)."""
-    offered = await offered_integrations(runtime, caller.application_id)
+    the consumer's connection (``None`` when the consumer has none). One pool checkout."""
     async with runtime.engine.connect() as connection:
+        config = await app_config(connection, runtime, caller)
+        if config is None:
+            return []
         records = await list_connections(
             connection, application_id=caller.application_id, consumer_id=caller.consumer_id, ring=runtime.master_keys
         )
-        scopes = await get_data_scopes(connection, application_id=caller.application_id)
+    offered, scopes = config.offerings, config.data_scopes
     by_id = {(r.unified_api, r.service_id): r for r in records}
     return [
         OfferedConnection(d, offered[d.service_id], by_id.get((d.unified_api.value, d.service_id)), scopes)
@@ -103,12 +127,15 @@ async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> li
 async def find_connection(
     runtime: Runtime, caller: ConnectionsCaller, unified_api: str, service_id: str
 ) -> OfferedConnection:
-    """One offering with the consumer's connection to it; 404/403 as ``offered_definition``."""
-    definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
+    """One offering with the consumer's connection to it; 404/403 as ``offered_definition``.
+    One pool checkout."""
+    if runtime.catalog.find(unified_api=unified_api, service_id=service_id) is None:
+        raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
     async with runtime.engine.connect() as connection:
+        config = await app_config(connection, runtime, caller)
+        definition, offering = offered_in_config(config, runtime, caller, unified_api, service_id)
         record = await read_connection(connection, runtime, caller, definition)
-        scopes = await get_data_scopes(connection, application_id=caller.application_id)
-    return OfferedConnection(definition, offering, record, scopes)
+    return OfferedConnection(definition, offering, record, config.data_scopes if config is not None else None)
 
 
 @overload

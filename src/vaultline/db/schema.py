@@ -41,6 +41,9 @@ applications = Table(
     Column("created_at", BigInteger, nullable=False),
     # The data scopes its consumers must consent to ({enabled, resources, updated_at}); null: none.
     Column("data_scopes", JSON, nullable=True),
+    # Bumped in the same transaction as any change to this row or its offered integrations
+    # (store/app_config.py): hot paths cache the application's configuration under it.
+    Column("config_version", BigInteger, nullable=False, server_default="0"),
 )
 
 api_keys = Table(

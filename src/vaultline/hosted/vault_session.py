@@ -142,7 +142,9 @@ class VaultContext:
         of ``unified_apis`` and ``allow_actions`` apply to the pages as to the API."""
         record = self.session.record
         return ConnectionsCaller(
-            record.application_id, record.consumer_id, VerifiedSession({"settings": record.settings}, record)
+            record.application_id,
+            record.consumer_id,
+            VerifiedSession({"settings": record.settings}, record, self.session.config_version),
         )
 
 
@@ -197,7 +199,8 @@ def check_live(record: SessionRecord) -> None:
 
 async def open_vault(request: Request, runtime: Runtime, session_id: str) -> VaultContext:
     """The session this request's cookie is a handle of, checked now (one primary-key lookup
-    joined to the session row, then the application). On failure the error page learns
+    joined to the session row and its application's config version; the application itself
+    comes from the versioned cache). On failure the error page learns
     (through ``request.state``) where the consumer can go back to."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -209,7 +212,10 @@ async def open_vault(request: Request, runtime: Runtime, session_id: str) -> Vau
             # Counted like a wrong token: guessing handles must not be free either.
             await throttle_of(request).record_failure(client_address(request))
             raise NoSessionCookie(detail="This browser holds no open session for this page.")
-        application = await get_application(connection, application_id=session.record.application_id)
+        config = await runtime.app_configs.get(
+            connection, application_id=session.record.application_id, version=session.config_version
+        )
+    application = config.application if config is not None else None
     if application is None:
         raise NotFound("This application no longer exists")
     view = decode_view(request.cookies.get(VIEW_COOKIE), application)

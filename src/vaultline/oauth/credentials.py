@@ -5,14 +5,15 @@ are OAuth tokens about to expire (which is why this lives with OAuth, above conn
 from __future__ import annotations
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
-from vaultline.connections.offered import offered_definition, read_connection
+from vaultline.connections.offered import offered_in_config
 from vaultline.connections.state import connection_state, has_credentials, is_pending_confirmation
-from vaultline.errors import Unprocessable
+from vaultline.errors import NotFound, Unprocessable
 from vaultline.oauth.refresh import fresh_credentials
 from vaultline.oauth.token_grants import renewed_grant_credentials
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionRecord
+from vaultline.store.connections import ConnectionRecord, get_connection_with_config_version
 
 
 async def usable_credentials(
@@ -20,9 +21,23 @@ async def usable_credentials(
 ) -> tuple[IntegrationDefinition, ConnectionRecord]:
     """403 for a session token, 404 without a connection, 422 when disabled or without credentials."""
     caller.require_backend("read a connection's credentials")
-    definition, _ = await offered_definition(runtime, caller, unified_api, service_id)
+    if runtime.catalog.find(unified_api=unified_api, service_id=service_id) is None:
+        raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
+    # The hot path: one pool checkout, one statement (the application's config version and the
+    # connection); the offer comes from the cache that version keys (store/app_config.py).
     async with runtime.engine.connect() as connection:
-        record = await read_connection(connection, runtime, caller, definition, required=True)
+        version, record = await get_connection_with_config_version(
+            connection,
+            application_id=caller.application_id,
+            consumer_id=caller.consumer_id,
+            unified_api=unified_api,
+            service_id=service_id,
+            ring=runtime.master_keys,
+        )
+        config = await runtime.app_configs.get(connection, application_id=caller.application_id, version=version)
+    definition, _ = offered_in_config(config, runtime, caller, unified_api, service_id)
+    if record is None:
+        raise NotFound(f"The consumer has no connection {connection_id(unified_api, service_id)!r}")
     if not record.enabled:
         raise Unprocessable("This connection is disabled; the consumer turned it off", detail={"enabled": False})
     if not has_credentials(definition, record):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultline.sessions.services import SessionServices
-from vaultline.store.sessions import SessionRecord, get_session
+from vaultline.store.sessions import SessionRecord, get_session_with_config_version
 from vaultline.tokens.session_tokens import SessionTokenError, SessionTokenRevoked, verify_session_token_refreshing
 
 
@@ -15,6 +15,8 @@ from vaultline.tokens.session_tokens import SessionTokenError, SessionTokenRevok
 class VerifiedSession:
     claims: dict[str, Any]
     record: SessionRecord
+    # The application's config version read with the session row (store/app_config.py).
+    config_version: int | None = None
 
     @property
     def application_id(self) -> str:
@@ -38,7 +40,8 @@ async def verify_session(runtime: SessionServices, token: str) -> VerifiedSessio
 async def session_for_claims(runtime: SessionServices, claims: dict[str, Any]) -> VerifiedSession:
     """The session record behind verified claims; a revoked or unknown session is refused."""
     async with runtime.engine.connect() as connection:
-        record = await get_session(connection, session_id=str(claims["jti"]))
+        found = await get_session_with_config_version(connection, session_id=str(claims["jti"]))
+    record, config_version = found if found else (None, None)
     if (
         record is None
         or record.application_id != claims["application_id"]
@@ -47,4 +50,4 @@ async def session_for_claims(runtime: SessionServices, claims: dict[str, Any]) -
         raise SessionTokenError(detail="This session is not known to the server")
     if record.revoked_at is not None:
         raise SessionTokenRevoked()
-    return VerifiedSession(claims, record)
+    return VerifiedSession(claims, record, config_version)

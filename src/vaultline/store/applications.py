@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
@@ -43,7 +43,7 @@ def new_application_id() -> str:
     return "app_" + secrets.token_hex(12)
 
 
-def _from_row(row: Row[Any]) -> Application:
+def application_from_row(row: Row[Any]) -> Application:
     return Application(
         id=row.id,
         name=row.name,
@@ -51,6 +51,16 @@ def _from_row(row: Row[Any]) -> Application:
         embed_origins=tuple(row.embed_origins),
         is_demo=bool(row.is_demo),
         created_at=row.created_at,
+    )
+
+
+async def bump_config_version(connection: AsyncConnection, *, application_id: str) -> None:
+    """Call in the transaction that changes the application row or its offered integrations:
+    caches of its configuration (store/app_config.py) reload on the next request."""
+    await connection.execute(
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(config_version=applications.c.config_version + 1)
     )
 
 
@@ -85,13 +95,13 @@ async def create_application(
 
 async def get_application(connection: AsyncConnection, *, application_id: str) -> Application | None:
     row = (await connection.execute(select(applications).where(applications.c.id == application_id))).first()
-    return _from_row(row) if row else None
+    return application_from_row(row) if row else None
 
 
 async def find_demo_application(connection: AsyncConnection) -> Application | None:
     query = select(applications).where(applications.c.is_demo.is_(True)).order_by(applications.c.created_at)
     row = (await connection.execute(query)).first()
-    return _from_row(row) if row else None
+    return application_from_row(row) if row else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,7 @@ async def list_applications(connection: AsyncConnection) -> list[ApplicationList
     for key_row in key_rows:
         prefixes.setdefault(key_row.application_id, []).append(key_row.display_prefix)
     rows = (await connection.execute(select(applications).order_by(applications.c.created_at))).all()
-    return [ApplicationListing(_from_row(row), tuple(prefixes.get(row.id, ()))) for row in rows]
+    return [ApplicationListing(application_from_row(row), tuple(prefixes.get(row.id, ()))) for row in rows]
 
 
 async def count_applications(connection: AsyncConnection) -> int:

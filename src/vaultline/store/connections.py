@@ -15,7 +15,7 @@ from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.crypto.envelope import open_sealed, seal
 from vaultline.crypto.master_key import MasterKeyRing
-from vaultline.db.schema import connections
+from vaultline.db.schema import applications, connections
 from vaultline.store.dialect import insert_for
 
 
@@ -237,3 +237,29 @@ async def set_oauth_credentials(
             updated_at=max(now_ms(), record.updated_at + 1),
         )
     )
+
+
+async def get_connection_with_config_version(
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    unified_api: str,
+    service_id: str,
+    ring: MasterKeyRing,
+) -> tuple[int | None, ConnectionRecord | None]:
+    """The application's config version (None: no such application) and the consumer's
+    connection, in one statement: the credentials read's only round trip."""
+    c = connections
+    joined = applications.outerjoin(
+        c,
+        (c.c.application_id == applications.c.id)
+        & (c.c.consumer_id == consumer_id)
+        & (c.c.unified_api == unified_api)
+        & (c.c.service_id == service_id),
+    )
+    query = select(applications.c.config_version, c).select_from(joined).where(applications.c.id == application_id)
+    row = (await connection.execute(query)).first()
+    if row is None:
+        return None, None
+    return int(row.config_version), _from_row(row, ring) if row.pk is not None else None

@@ -23,7 +23,7 @@ class DataScopes:
     updated_at: int  # epoch milliseconds
 
 
-def _from_json(value: Any) -> DataScopes | None:
+def data_scopes_from_json(value: Any) -> DataScopes | None:
     if not isinstance(value, dict):
         return None
     return DataScopes(bool(value.get("enabled")), value.get("resources", "*"), int(value.get("updated_at", 0)))
@@ -31,7 +31,7 @@ def _from_json(value: Any) -> DataScopes | None:
 
 async def get_data_scopes(connection: AsyncConnection, *, application_id: str) -> DataScopes | None:
     query = select(applications.c.data_scopes).where(applications.c.id == application_id)
-    return _from_json((await connection.execute(query)).scalar_one_or_none())
+    return data_scopes_from_json((await connection.execute(query)).scalar_one_or_none())
 
 
 async def set_data_scopes(
@@ -40,6 +40,8 @@ async def set_data_scopes(
     """Replace the application's data scopes; ``None`` when there is no such application."""
     scopes = {"enabled": enabled, "resources": resources, "updated_at": now_ms()}
     result = await connection.execute(
-        update(applications).where(applications.c.id == application_id).values(data_scopes=scopes)
+        update(applications)
+        .where(applications.c.id == application_id)
+        .values(data_scopes=scopes, config_version=applications.c.config_version + 1)
     )
-    return _from_json(scopes) if result.rowcount else None
+    return data_scopes_from_json(scopes) if result.rowcount else None

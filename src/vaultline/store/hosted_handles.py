@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
-from vaultline.db.schema import hosted_handles, sessions
+from vaultline.db.schema import applications, hosted_handles, sessions
 from vaultline.store.sessions import SessionRecord, record_from_row
 
 # token_urlsafe(12) and token_urlsafe(32): 16 and 43 characters of the URL-safe alphabet.
@@ -53,6 +53,8 @@ class HostedSession:
     record: SessionRecord
     theme: dict[str, Any]
     consumer_metadata: dict[str, Any]
+    # The application's, read with the handle (store/app_config.py); None: the application is gone.
+    config_version: int | None = None
 
     @property
     def application_id(self) -> str:
@@ -101,8 +103,12 @@ async def find_hosted_session(connection: AsyncConnection, *, session_id: str, c
     if handle is None:
         return None
     query = (
-        select(sessions, hosted_handles.c.secret_hash)
-        .select_from(hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id))
+        select(sessions, hosted_handles.c.secret_hash, applications.c.config_version)
+        .select_from(
+            hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id).outerjoin(
+                applications, applications.c.id == sessions.c.application_id
+            )
+        )
         .where(hosted_handles.c.id == handle.id)
     )
     row = (await connection.execute(query)).first()
@@ -110,4 +116,4 @@ async def find_hosted_session(connection: AsyncConnection, *, session_id: str, c
     # NUL or an over-long id would be an error, not a miss).
     if row is None or row.id != session_id or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):
         return None
-    return HostedSession(record_from_row(row), row.theme or {}, row.consumer_metadata or {})
+    return HostedSession(record_from_row(row), row.theme or {}, row.consumer_metadata or {}, row.config_version)

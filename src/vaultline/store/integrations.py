@@ -11,6 +11,7 @@ from vaultline.clock import now_ms
 from vaultline.crypto.envelope import open_sealed, seal
 from vaultline.crypto.master_key import MasterKeyRing
 from vaultline.db.schema import application_integrations
+from vaultline.store.applications import bump_config_version
 from vaultline.store.dialect import insert_for
 
 
@@ -53,6 +54,7 @@ async def set_integrations_enabled(
         set_={"enabled": stmt.excluded.enabled, "updated_at": stmt.excluded.updated_at},
     )
     await connection.execute(stmt)
+    await bump_config_version(connection, application_id=application_id)
 
 
 async def offer_new_integrations(connection: AsyncConnection, *, application_id: str, service_ids: list[str]) -> None:
@@ -67,6 +69,7 @@ async def offer_new_integrations(connection: AsyncConnection, *, application_id:
     ]
     stmt = insert_for(connection, application_integrations).values(rows)
     await connection.execute(stmt.on_conflict_do_nothing(index_elements=["application_id", "service_id"]))
+    await bump_config_version(connection, application_id=application_id)
 
 
 async def list_application_integrations(
@@ -124,6 +127,7 @@ async def set_oauth_client(
         },
     )
     await connection.execute(stmt)
+    await bump_config_version(connection, application_id=application_id)
 
 
 async def get_oauth_client(

@@ -9,7 +9,7 @@ from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
-from vaultline.db.schema import sessions
+from vaultline.db.schema import applications, sessions
 
 SessionState = Literal["active", "expired", "revoked"]
 
@@ -69,6 +69,19 @@ async def insert_sessions(connection: AsyncConnection, records: list[SessionReco
 async def get_session(connection: AsyncConnection, *, session_id: str) -> SessionRecord | None:
     row = (await connection.execute(select(sessions).where(sessions.c.id == session_id))).first()
     return record_from_row(row) if row else None
+
+
+async def get_session_with_config_version(
+    connection: AsyncConnection, *, session_id: str
+) -> tuple[SessionRecord, int] | None:
+    """The session and its application's config version (store/app_config.py) in one statement."""
+    query = (
+        select(sessions, applications.c.config_version)
+        .select_from(sessions.join(applications, applications.c.id == sessions.c.application_id))
+        .where(sessions.c.id == session_id)
+    )
+    row = (await connection.execute(query)).first()
+    return (record_from_row(row), int(row.config_version)) if row else None
 
 
 async def list_sessions(
