@@ -10,10 +10,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import Request
 
 from vaultline.catalog.loader import Catalog, load_catalog
@@ -22,6 +23,8 @@ from vaultline.consumer_logs.recorder import LogRecorder
 from vaultline.consumer_logs.retention import keep_consumer_logs_pruned
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
 from vaultline.db.engine import create_engine, migrate, schema_is_current
+from vaultline.db.inline_reads import Reads
+from vaultline.db.sqlite_files import sqlite_database_file
 from vaultline.keyed_locks import KeyedLocks
 from vaultline.sessions.recorder import SessionRecorder
 from vaultline.store.app_config import AppConfigCache
@@ -50,10 +53,19 @@ class Runtime:
     consumer_logs: LogRecorder = field(init=False)
     # Each application's configuration, under its config version (store/app_config.py).
     app_configs: AppConfigCache = field(init=False)
+    _reads: Reads = field(init=False)
 
     def __post_init__(self) -> None:
         self.consumer_logs = LogRecorder(self.engine)
         self.app_configs = AppConfigCache(keep=lambda service_id: self.catalog.get(service_id) is not None)
+        sqlite_file = None
+        if self.settings.backend == "sqlite":
+            sqlite_file = sqlite_database_file(self.settings.async_database_url)
+        self._reads = Reads(self.engine, sqlite_file)
+
+    def reader(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A connection for the hot paths' reads (never for writes): see db/inline_reads.py."""
+        return self._reads.connect()
 
     @classmethod
     async def open(cls, settings: Settings, *, background: bool = True) -> Runtime:
@@ -99,6 +111,7 @@ class Runtime:
                 await task
         await _bounded(self.recorder.close(), "session recorder")
         await _bounded(self.consumer_logs.close(), "consumer log writer")
+        self._reads.dispose()
         await self.engine.dispose()
 
 

@@ -76,7 +76,7 @@ async def app_config(connection: AsyncConnection, runtime: Runtime, caller: Conn
 
 async def offered_integrations(runtime: Runtime, application_id: str) -> dict[str, ApplicationIntegration]:
     """The application's enabled offerings that the catalog still knows, by service id."""
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         version = await read_config_version(connection, application_id=application_id)
         config = await runtime.app_configs.get(connection, application_id=application_id, version=version)
     return dict(config.offerings) if config is not None else {}
@@ -100,7 +100,7 @@ async def offered_definition(
     """404 when the application does not offer it, 403 when outside the session's ``unified_apis``."""
     if runtime.catalog.find(unified_api=unified_api, service_id=service_id) is None:  # no query for unknown ids
         raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         config = await app_config(connection, runtime, caller)
     return offered_in_config(config, runtime, caller, unified_api, service_id)
 
@@ -108,7 +108,7 @@ async def offered_definition(
 async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> list[OfferedConnection]:
     """Everything the application offers that this caller may see, in catalog order, each with
     the consumer's connection (``None`` when the consumer has none). One pool checkout."""
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         config = await app_config(connection, runtime, caller)
         if config is None:
             return []
@@ -131,7 +131,7 @@ async def find_connection(
     One pool checkout."""
     if runtime.catalog.find(unified_api=unified_api, service_id=service_id) is None:
         raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         config = await app_config(connection, runtime, caller)
         definition, offering = offered_in_config(config, runtime, caller, unified_api, service_id)
         record = await read_connection(connection, runtime, caller, definition)

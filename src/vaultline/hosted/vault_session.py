@@ -205,7 +205,7 @@ async def open_vault(request: Request, runtime: Runtime, session_id: str) -> Vau
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise NoSessionCookie(detail="Open the vault again from the application.")
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         session = await find_hosted_session(connection, session_id=session_id, cookie=cookie)
         if session is None:
             # Forged, another session's, or a cookie from before handles: no way back to offer.

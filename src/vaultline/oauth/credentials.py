@@ -25,7 +25,7 @@ async def usable_credentials(
         raise NotFound(f"This application offers no integration {connection_id(unified_api, service_id)!r}")
     # The hot path: one pool checkout, one statement (the application's config version and the
     # connection); the offer comes from the cache that version keys (store/app_config.py).
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         version, record = await get_connection_with_config_version(
             connection,
             application_id=caller.application_id,

@@ -3,9 +3,10 @@ imported because the runtime holds this package's recorder, so runtime.py sits a
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from vaultline.config import Settings
 from vaultline.sessions.recorder import SessionRecorder
@@ -24,3 +25,5 @@ class SessionServices(Protocol):
 
     @property
     def recorder(self) -> SessionRecorder: ...
+
+    def reader(self) -> AbstractAsyncContextManager[AsyncConnection]: ...

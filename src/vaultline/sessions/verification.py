@@ -39,7 +39,7 @@ async def verify_session(runtime: SessionServices, token: str) -> VerifiedSessio
 
 async def session_for_claims(runtime: SessionServices, claims: dict[str, Any]) -> VerifiedSession:
     """The session record behind verified claims; a revoked or unknown session is refused."""
-    async with runtime.engine.connect() as connection:
+    async with runtime.reader() as connection:
         found = await get_session_with_config_version(connection, session_id=str(claims["jti"]))
     record, config_version = found if found else (None, None)
     if (

@@ -1,0 +1,78 @@
+"""The hot paths' reads on SQLite, run on the event loop's own thread.
+
+aiosqlite runs every driver call on a worker thread and hands the result back through the
+loop: one SELECT through SQLAlchemy's aiosqlite adapter costs four such hops (cursor, execute,
+fetch, close) plus one for the reset when the connection goes back to the pool, each a
+cross-thread wake-up and a GIL hand-over. The hot paths' reads are a few indexed lookups that
+SQLite answers in tens of microseconds from its page cache, less than the hops around them, so
+they run synchronously on the loop's thread through one plain ``sqlite3`` connection instead.
+
+Why that is safe: with WAL, readers never wait for the writer, and each SELECT outside a
+transaction sees everything committed before it (so a change committed by any process is seen
+by the next read). The connection is ``query_only``: nothing can write through it. Writes stay
+on the async engine. A reader waits only in SQLite's rare WAL recovery; ``busy_timeout`` bounds
+that wait (and the loop's stall) to ``_BUSY_TIMEOUT_MS``.
+
+PostgreSQL (and in-memory or URI SQLite databases) read through the async engine as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Result
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import Executable
+
+_BUSY_TIMEOUT_MS = 2000
+
+
+class _InlineConnection:
+    """The part of ``AsyncConnection`` the store's read functions use, answered at once."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return self._connection.execute(statement, parameters)
+
+
+class Reads:
+    """``connect()`` gives a connection for reads: inline on an SQLite file, else the engine's."""
+
+    def __init__(self, engine: AsyncEngine, sqlite_file: Path | None) -> None:
+        self._engine = engine
+        self._inline = None
+        if sqlite_file is not None:
+            # One connection, used only from the loop's thread (StaticPool hands out the same one).
+            self._inline = create_engine(f"sqlite:///{sqlite_file}", poolclass=StaticPool, hide_parameters=True)
+            event.listen(self._inline, "connect", _reader_pragmas)
+
+    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        if self._inline is None:
+            return self._engine.connect()
+        return self._connect_inline()
+
+    @asynccontextmanager
+    async def _connect_inline(self) -> AsyncIterator[AsyncConnection]:
+        assert self._inline is not None
+        with self._inline.connect() as connection:
+            yield cast(AsyncConnection, _InlineConnection(connection))
+
+    def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.dispose()
+
+
+def _reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
