@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 5.0
     access_log: bool = True
     auto_migrate: bool = True
-    db_pool_size: int = 10
+    # PostgreSQL connections kept per process (as many again may open under bursts). A request
+    # holds one for its reads; 20 + 20 covers 32 concurrent requests plus the background writers,
+    # and two workers (80) stay under PostgreSQL's default max_connections of 100.
+    db_pool_size: int = 20
     # Record every Vault API call made for a consumer (GET /vault/logs); off only to measure its cost.
     consumer_logs: bool = True
     # Consumer log rows older than this are deleted by a background task on every instance.

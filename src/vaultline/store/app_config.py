@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.db.schema import applications
@@ -38,9 +38,11 @@ class AppConfig:
     data_scopes: DataScopes | None
 
 
+_CONFIG_VERSION = select(applications.c.config_version).where(applications.c.id == bindparam("application_id"))
+
+
 async def read_config_version(connection: AsyncConnection, *, application_id: str) -> int | None:
-    query = select(applications.c.config_version).where(applications.c.id == application_id)
-    version = (await connection.execute(query)).scalar_one_or_none()
+    version = (await connection.execute(_CONFIG_VERSION, {"application_id": application_id})).scalar_one_or_none()
     return None if version is None else int(version)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
@@ -95,11 +95,20 @@ def _owner(application_id: str, consumer_id: str) -> Any:
     return (connections.c.application_id == application_id) & (connections.c.consumer_id == consumer_id)
 
 
+# Hot statements are built once, with bound parameters: building a select() per call cost more
+# than SQLite's answer to it.
+_LIST_CONNECTIONS = (
+    select(connections)
+    .where(_owner(bindparam("application_id"), bindparam("consumer_id")))  # type: ignore[arg-type]
+    .order_by(connections.c.pk)
+)
+
+
 async def list_connections(
     connection: AsyncConnection, *, application_id: str, consumer_id: str, ring: MasterKeyRing
 ) -> list[ConnectionRecord]:
-    query = select(connections).where(_owner(application_id, consumer_id)).order_by(connections.c.pk)
-    return [_from_row(row, ring) for row in await connection.execute(query)]
+    rows = await connection.execute(_LIST_CONNECTIONS, {"application_id": application_id, "consumer_id": consumer_id})
+    return [_from_row(row, ring) for row in rows]
 
 
 async def get_connection(
@@ -239,6 +248,21 @@ async def set_oauth_credentials(
     )
 
 
+_CONNECTION_WITH_CONFIG_VERSION = (
+    select(applications.c.config_version, connections)
+    .select_from(
+        applications.outerjoin(
+            connections,
+            (connections.c.application_id == applications.c.id)
+            & (connections.c.consumer_id == bindparam("consumer_id"))
+            & (connections.c.unified_api == bindparam("unified_api"))
+            & (connections.c.service_id == bindparam("service_id")),
+        )
+    )
+    .where(applications.c.id == bindparam("application_id"))
+)
+
+
 async def get_connection_with_config_version(
     connection: AsyncConnection,
     *,
@@ -250,16 +274,13 @@ async def get_connection_with_config_version(
 ) -> tuple[int | None, ConnectionRecord | None]:
     """The application's config version (None: no such application) and the consumer's
     connection, in one statement: the credentials read's only round trip."""
-    c = connections
-    joined = applications.outerjoin(
-        c,
-        (c.c.application_id == applications.c.id)
-        & (c.c.consumer_id == consumer_id)
-        & (c.c.unified_api == unified_api)
-        & (c.c.service_id == service_id),
-    )
-    query = select(applications.c.config_version, c).select_from(joined).where(applications.c.id == application_id)
-    row = (await connection.execute(query)).first()
+    parameters = {
+        "application_id": application_id,
+        "consumer_id": consumer_id,
+        "unified_api": unified_api,
+        "service_id": service_id,
+    }
+    row = (await connection.execute(_CONNECTION_WITH_CONFIG_VERSION, parameters)).first()
     if row is None:
         return None, None
     return int(row.config_version), _from_row(row, ring) if row.pk is not None else None

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
@@ -96,22 +96,25 @@ async def issue_hosted_handle(
     return handle
 
 
+# Built once: every Hosted Vault page runs it.
+_HOSTED_SESSION = (
+    select(sessions, hosted_handles.c.secret_hash, applications.c.config_version)
+    .select_from(
+        hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id).outerjoin(
+            applications, applications.c.id == sessions.c.application_id
+        )
+    )
+    .where(hosted_handles.c.id == bindparam("handle_id"))
+)
+
+
 async def find_hosted_session(connection: AsyncConnection, *, session_id: str, cookie: str) -> HostedSession | None:
     """The session ``cookie`` is a handle of, if it is one of ``session_id``'s: one primary-key
     lookup joined to the session row, whatever the session's state (the caller decides)."""
     handle = HostedHandle.parse(cookie)
     if handle is None:
         return None
-    query = (
-        select(sessions, hosted_handles.c.secret_hash, applications.c.config_version)
-        .select_from(
-            hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id).outerjoin(
-                applications, applications.c.id == sessions.c.application_id
-            )
-        )
-        .where(hosted_handles.c.id == handle.id)
-    )
-    row = (await connection.execute(query)).first()
+    row = (await connection.execute(_HOSTED_SESSION, {"handle_id": handle.id})).first()
     # ``session_id`` comes from the URL path: compared here, never sent to the database (where a
     # NUL or an over-long id would be an error, not a miss).
     if row is None or row.id != session_id or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):

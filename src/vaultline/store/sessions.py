@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Row, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
@@ -71,16 +71,19 @@ async def get_session(connection: AsyncConnection, *, session_id: str) -> Sessio
     return record_from_row(row) if row else None
 
 
+# Built once: the session-token hot path runs it on every call.
+_SESSION_WITH_CONFIG_VERSION = (
+    select(sessions, applications.c.config_version)
+    .select_from(sessions.join(applications, applications.c.id == sessions.c.application_id))
+    .where(sessions.c.id == bindparam("session_id"))
+)
+
+
 async def get_session_with_config_version(
     connection: AsyncConnection, *, session_id: str
 ) -> tuple[SessionRecord, int] | None:
     """The session and its application's config version (store/app_config.py) in one statement."""
-    query = (
-        select(sessions, applications.c.config_version)
-        .select_from(sessions.join(applications, applications.c.id == sessions.c.application_id))
-        .where(sessions.c.id == session_id)
-    )
-    row = (await connection.execute(query)).first()
+    row = (await connection.execute(_SESSION_WITH_CONFIG_VERSION, {"session_id": session_id})).first()
     return (record_from_row(row), int(row.config_version)) if row else None
 
 
