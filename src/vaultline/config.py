@@ -42,10 +42,11 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = 5.0
     access_log: bool = True
     auto_migrate: bool = True
-    # PostgreSQL connections kept per process (as many again may open under bursts). A request
-    # holds one for its reads; 20 + 20 covers 32 concurrent requests plus the background writers,
-    # and two workers (80) stay under PostgreSQL's default max_connections of 100.
-    db_pool_size: int = 20
+    # PostgreSQL connections kept open per process (a quarter more may open under bursts, and are
+    # closed again: opening one costs far more than a request). A request holds one for its reads,
+    # so size it to the concurrent requests a process serves; 2 workers x 40 stay under
+    # PostgreSQL's default max_connections of 100.
+    db_pool_size: int = 32
     # Record every Vault API call made for a consumer (GET /vault/logs); off only to measure its cost.
     consumer_logs: bool = True
     # Consumer log rows older than this are deleted by a background task on every instance.

@@ -13,7 +13,10 @@ by the next read). The connection is ``query_only``: nothing can write through i
 on the async engine. A reader waits only in SQLite's rare WAL recovery; ``busy_timeout`` bounds
 that wait (and the loop's stall) to ``_BUSY_TIMEOUT_MS``.
 
-PostgreSQL (and in-memory or URI SQLite databases) read through the async engine as before.
+PostgreSQL (and in-memory or URI SQLite databases) read through the async engine, in autocommit:
+the asyncpg adapter otherwise opens a transaction (BEGIN) before the first statement and rolls it
+back when the connection goes back to the pool, two round trips around one or two reads. Each
+read statement then sees everything committed before it, which is all the hot paths ask.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ class Reads:
     """``connect()`` gives a connection for reads: inline on an SQLite file, else the engine's."""
 
     def __init__(self, engine: AsyncEngine, sqlite_file: Path | None) -> None:
-        self._engine = engine
+        # Shares the engine's pool; the isolation level is set on checkout and undone on return.
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._inline = None
         if sqlite_file is not None:
             # One connection, used only from the loop's thread (StaticPool hands out the same one).
