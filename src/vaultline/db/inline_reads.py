@@ -29,7 +29,7 @@ from typing import Any, cast
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import SingletonThreadPool
 from sqlalchemy.sql import Executable
 
 _BUSY_TIMEOUT_MS = 2000
@@ -55,8 +55,11 @@ class Reads:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._inline = None
         if sqlite_file is not None:
-            # One connection, used only from the loop's thread (StaticPool hands out the same one).
-            self._inline = create_engine(f"sqlite:///{sqlite_file}", poolclass=StaticPool, hide_parameters=True)
+            # One connection per thread that reads (the server's loop thread; a test or tool driving
+            # the same runtime from another thread gets its own): sqlite3 objects stay in their thread.
+            self._inline = create_engine(
+                f"sqlite:///{sqlite_file}", poolclass=SingletonThreadPool, hide_parameters=True
+            )
             event.listen(self._inline, "connect", _reader_pragmas)
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
