@@ -78,7 +78,7 @@ class SmtpServer:
         self._controller: Controller | None = None
 
     def url(self, *, sender: str = "vault@saas.test", starttls: bool = False, cafile: Path | None = None) -> str:
-        credentials = f"{quote(self.login[0])}:{quote(self.login[1])}@" if self.login else ""
+        credentials = f"{quote(self.login[0], safe='')}:{quote(self.login[1], safe='')}@" if self.login else ""
         query = f"?from={sender}"
         if starttls:
             query += "&starttls=true"
@@ -94,8 +94,9 @@ class SmtpServer:
 
     def start(self) -> None:
         kwargs: dict[str, Any] = {}
-        if self.login is not None:
-            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=self.tls is not None)
+        if self.login is not None:  # aiosmtpd warns (an error here) about a password without TLS
+            assert self.tls is not None, "a server with a password needs tls=(certificate, key)"
+            kwargs.update(authenticator=self._authenticate, auth_required=True)
         if self.tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))

@@ -42,9 +42,9 @@ def build_message(email: PlainEmail) -> EmailMessage:
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=email.sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
-    if email.language:
-        message["Content-Language"] = email.language
     message.set_content(email.body)
+    if email.language:  # after set_content, which drops every Content-* header
+        message["Content-Language"] = email.language
     return message
 
 

@@ -134,4 +134,6 @@ async def latest_email_of_link(connection: AsyncConnection, *, link_id: str) -> 
         .limit(1)
     )
     row = (await connection.execute(query)).first()
-    return dict(row._mapping) if row else None
+    if row is None:
+        return None
+    return {"status": row.status, "attempts": row.attempts, "sent_at": row.sent_at, "last_error": row.last_error}
