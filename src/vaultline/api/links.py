@@ -29,6 +29,7 @@ from vaultline.consumer_logs.subject import note_consumer
 from vaultline.errors import NotFound
 from vaultline.links.creation import create_link
 from vaultline.links.request import LinkRequest
+from vaultline.links.view import link_view
 from vaultline.responses import ok
 from vaultline.runtime import runtime_of
 from vaultline.store.email_outbox import latest_email_of_link
@@ -46,28 +47,6 @@ LINK_BODY: dict[str, Any] = {
     "plus expires_in, single_use, send_to and locale; every field optional.",
     "content": {"application/json": {"schema": LinkRequest.model_json_schema()}},
 }
-
-
-def link_view(record: LinkRecord, now: int, email: dict[str, Any] | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": record.id,
-        "application_id": record.application_id,
-        "consumer_id": record.consumer_id,
-        "state": record.state(now),
-        "single_use": record.single_use,
-        "bound": record.binding_hash is not None,
-        "locale": record.locale,
-        "send_to": record.send_to,
-        "created_at": iso_from_ms(record.created_at),
-        "expires_at": iso_from_ms(record.expires_at),
-        "revoked_at": iso_from_ms(record.revoked_at),
-        "first_opened_at": iso_from_ms(record.first_opened_at),
-        "last_opened_at": iso_from_ms(record.last_opened_at),
-        "open_count": record.open_count,
-    }
-    if email is not None:
-        view["email"] = {**email, "sent_at": iso_from_ms(email["sent_at"])}
-    return view
 
 
 @router.post(
