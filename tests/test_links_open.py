@@ -82,13 +82,16 @@ async def test_a_single_use_link_opens_again_in_its_browser_and_is_refused_in_an
 
 
 async def test_a_multi_use_link_opens_in_any_browser(app: FastAPI, client: httpx.AsyncClient, tenant: Tenant) -> None:
-    link = await create_link(client, tenant, {"single_use": False, "settings": {"session_length": "30m"}})
+    settings = {"session_length": "30m", "unified_apis": ["crm"], "allow_actions": ["disconnect"]}
+    link = await create_link(client, tenant, {"single_use": False, "settings": settings})
     async with browser(app) as first, browser(app) as second:
         one = session_id_of(await first.get(path_of(link["url"])))
         two = session_id_of(await second.get(path_of(link["url"])))
     assert one != two
     detail = (await client.get(f"/vault/sessions/{one}", headers=tenant.headers(None))).json()["data"]
-    assert detail["settings"]["session_length"] == "30m"  # the session body stored with the link
+    stored = detail["settings"]  # the session body stored with the link
+    assert stored["session_length"] == "30m" and stored["unified_apis"] == ["crm"]
+    assert stored["allow_actions"] == ["disconnect"]
 
 
 async def test_an_expired_link_gets_its_page_and_one_event(

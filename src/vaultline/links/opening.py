@@ -15,10 +15,10 @@ from typing import Literal
 
 from vaultline.auth_throttle import AuthThrottle
 from vaultline.links.events import enqueue_link_event
+from vaultline.links.request import session_request_from
 from vaultline.links.tokens import is_binding, is_link_secret, new_binding, sha256_hex
 from vaultline.runtime import Runtime
 from vaultline.sessions.minting import MintedSession, mint_session
-from vaultline.sessions.request import SessionRequest
 from vaultline.store.applications import get_application
 from vaultline.store.consumer_logs import LogEntry
 from vaultline.store.vault_links import (
@@ -91,7 +91,7 @@ async def _open_found(runtime: Runtime, record: LinkRecord, binding: str | None)
         runtime,
         application=application,
         consumer_id=record.consumer_id,
-        request=SessionRequest.model_validate(record.session_request),
+        request=session_request_from(record.session_request),
     )
     async with runtime.engine.begin() as connection:
         await note_link_opened(connection, link_id=record.id, now=now)

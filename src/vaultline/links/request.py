@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+import orjson
 from pydantic import AfterValidator, Field
 
 from vaultline.sessions.request import SessionRequest
@@ -35,6 +36,12 @@ def _check_locale(value: str) -> str:
     return value.replace("_", "-")
 
 
+def session_request_from(fields: dict[str, Any]) -> SessionRequest:
+    """The session body stored with a link, read back. As JSON: the models are strict, and in
+    Python mode a strict enum field refuses the plain string the JSON column gives back."""
+    return SessionRequest.model_validate_json(orjson.dumps(fields))
+
+
 class LinkRequest(SessionRequest):
     expires_in: int = Field(
         default=DEFAULT_LINK_SECONDS,
@@ -53,7 +60,7 @@ class LinkRequest(SessionRequest):
     )
 
     def session_request(self) -> SessionRequest:
-        return SessionRequest.model_validate(self.session_fields())
+        return session_request_from(self.session_fields())
 
     def session_fields(self) -> dict[str, Any]:
         """What each opening mints a session from, as stored with the link."""
