@@ -159,3 +159,22 @@ async def test_creation_is_logged_for_the_consumer_and_sent_as_an_event_without_
     assert payload["entity_id"] == link["id"] and payload["entity_type"] == "VaultLink"
     assert payload["consumer_id"] == "alice" and payload["entity"]["expires_at"] == link["expires_at"]
     assert link["url"].rsplit("/", 1)[1] not in str(events)
+
+
+async def test_a_retry_with_the_same_idempotency_key_gets_the_same_link(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    headers = {**tenant.headers("alice"), "Idempotency-Key": "retry-me-1"}
+    first = await client.post("/vault/links", headers=headers, json={"expires_in": 600})
+    again = await client.post("/vault/links", headers=headers, json={"expires_in": 600})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["data"] == first.json()["data"]  # same id, same URL, same expiry
+    other_key = await client.post("/vault/links", headers={**headers, "Idempotency-Key": "retry-me-2"}, json={})
+    for_bob = await client.post("/vault/links", headers={**headers, "x-apideck-consumer-id": "bob"}, json={})
+    urls = {first.json()["data"]["url"], other_key.json()["data"]["url"], for_bob.json()["data"]["url"]}
+    assert other_key.status_code == for_bob.status_code == 201 and len(urls) == 3
+    other_app = await create_tenant(app, name="Other SaaS")
+    theirs = await client.post("/vault/links", headers={**other_app.headers("alice"), "Idempotency-Key": "retry-me-1"})
+    assert theirs.status_code == 201 and theirs.json()["data"]["url"] != first.json()["data"]["url"]
+    listed = (await client.get("/vault/links", headers=tenant.headers("alice"))).json()["data"]
+    assert len(listed) == 2

@@ -109,6 +109,25 @@ async def test_an_emailed_link_arrives_with_its_url_and_opens(mail_app: AppFacto
     assert view["send_to"] == "person@example.com" and view["email"]["status"] == "sent"
 
 
+async def test_a_retried_create_sends_one_email(mail_app: AppFactory) -> None:
+    server = SmtpServer()
+    server.start()
+    try:
+        app = await mail_app(server.url())
+        tenant = await create_tenant(app, name="Acme SaaS")
+        headers = {**tenant.headers("alice"), "Idempotency-Key": "sdk-call-1"}
+        body = {"send_to": "person@example.com"}
+        async with client_for(app) as client:
+            statuses = [(await client.post("/vault/links", headers=headers, json=body)).status_code for _ in range(3)]
+        assert statuses == [201, 200, 200]
+        await wait_outbox(app, lambda rows: len(rows) == 1 and rows[0]["status"] == "sent")
+        await emailed_link(app, tenant)  # a later, different create: its email comes after the first
+        emails = await received(server, 2)
+    finally:
+        server.stop()
+    assert len(emails) == 2 and emails[0].link() != emails[1].link()
+
+
 async def test_delivery_retries_while_the_smtp_server_is_down_then_sends(mail_app: AppFactory) -> None:
     server = SmtpServer()  # its port is chosen, nothing listens on it yet
     app = await mail_app(server.url())

@@ -56,18 +56,30 @@ LINK_BODY: dict[str, Any] = {
     status_code=201,
     openapi_extra={"requestBody": LINK_BODY, "parameters": [CONSUMER_HEADER]},
     response_model=CreateLinkResponse,
-    responses=documented_errors(400, 401, 413, 415, 422),
+    responses={
+        200: {"description": "A retry with the same Idempotency-Key: the link it created", "model": CreateLinkResponse},
+        **documented_errors(400, 401, 413, 415, 422),
+    },
 )
 async def create_vault_link(request: Request) -> Response:
     """A URL that opens the Hosted Vault for this consumer with a fresh session each time, until
-    ``expires_in`` seconds pass or it is revoked; emailed to ``send_to`` when given."""
+    ``expires_in`` seconds pass or it is revoked; emailed to ``send_to`` when given. A retry
+    with the same ``Idempotency-Key`` gets the same link back (200), and sends no second email."""
     application = await authenticate_application(request)
     consumer_id = consumer_id_from(request)
     body = await read_json_body(request, LinkRequest, required=False) or LinkRequest()
     runtime = runtime_of(request)
-    created = await create_link(runtime, application=application, consumer_id=consumer_id, request=body)
+    created = await create_link(
+        runtime, application=application, consumer_id=consumer_id, request=body, creation_key=_idempotency_key(request)
+    )
     data = {"id": created.record.id, "url": created.url, "expires_at": iso_from_ms(created.record.expires_at)}
-    return ok(data, status_code=201)
+    return ok(data, status_code=200 if created.replayed else 201)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The client's Idempotency-Key (SDKs send one per logical call and reuse it on retries)."""
+    key = request.headers.get("idempotency-key", "").strip()
+    return key[:255] if key else None
 
 
 def _decode_link_cursor(cursor: str | None) -> tuple[int, str] | None:

@@ -7,17 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
+
 from vaultline.errors import Unprocessable
 from vaultline.links.email_text import render_link_email
 from vaultline.links.events import enqueue_link_event
 from vaultline.links.request import LinkRequest
-from vaultline.links.tokens import new_link_id, new_link_secret, sha256_hex
+from vaultline.links.tokens import derived_link, new_link_id, new_link_secret, sha256_hex
 from vaultline.mail.outbox import enqueue_email
 from vaultline.runtime import Runtime
 from vaultline.sessions.minting import check_redirect_uri
 from vaultline.sessions.request import SessionSettings, parse_session_length
 from vaultline.store.applications import Application
-from vaultline.store.vault_links import LinkRecord, insert_link
+from vaultline.store.vault_links import LinkRecord, find_link_by_secret_hash, insert_link
 from vaultline.webhooks.events import LINK_CREATED
 
 LINK_PATH = "/link/"
@@ -27,6 +29,7 @@ LINK_PATH = "/link/"
 class CreatedLink:
     record: LinkRecord
     url: str  # the only copy of the secret: returned once, never stored or logged
+    replayed: bool = False  # a retry of a create with the same Idempotency-Key: nothing new was made
 
 
 def link_url(public_url: str, secret: str) -> str:
@@ -38,8 +41,15 @@ def default_sender(public_url: str) -> str:
 
 
 async def create_link(
-    runtime: Runtime, *, application: Application, consumer_id: str, request: LinkRequest
+    runtime: Runtime,
+    *,
+    application: Application,
+    consumer_id: str,
+    request: LinkRequest,
+    creation_key: str | None = None,
 ) -> CreatedLink:
+    """``creation_key``: the request's Idempotency-Key. A retry with the same key (SDKs retry a
+    create that timed out) gets the link the first attempt made, and no second email."""
     session_request = request.session_request()
     parse_session_length((session_request.settings or SessionSettings()).session_length)
     check_redirect_uri(application, session_request.redirect_uri)
@@ -51,9 +61,16 @@ async def create_link(
             "or create the link without send_to and hand its url to the consumer yourself.",
         )
     now = runtime.clock()
-    secret = new_link_secret()
+    link_id, secret = new_link_id(), new_link_secret()
+    if creation_key is not None:
+        link_id, secret = derived_link(
+            runtime.api_key_hash_key, application_id=application.id, consumer_id=consumer_id, creation_key=creation_key
+        )
+        replay = await _created_before(runtime, application, secret)
+        if replay is not None:
+            return replay
     record = LinkRecord(
-        id=new_link_id(),
+        id=link_id,
         application_id=application.id,
         consumer_id=consumer_id,
         session_request=request.session_fields(),
@@ -68,11 +85,37 @@ async def create_link(
         last_opened_at=None,
         open_count=0,
     )
+    try:
+        await _write(runtime, application, record, secret, request)
+    except IntegrityError:
+        replay = await _created_before(runtime, application, secret) if creation_key is not None else None
+        if replay is None:
+            raise
+        return replay  # the same retry, twice at once: the other one wrote it
+    return CreatedLink(record, link_url(runtime.settings.public_url, secret))
+
+
+async def _created_before(runtime: Runtime, application: Application, secret: str) -> CreatedLink | None:
+    async with runtime.engine.connect() as connection:
+        existing = await find_link_by_secret_hash(connection, secret_hash=sha256_hex(secret))
+    if existing is None or existing.application_id != application.id:
+        return None
+    return CreatedLink(existing, link_url(runtime.settings.public_url, secret), replayed=True)
+
+
+async def _write(
+    runtime: Runtime, application: Application, record: LinkRecord, secret: str, request: LinkRequest
+) -> None:
+    """The link, its event and its email, in one transaction."""
+    target = runtime.smtp_target
+    session_request = request.session_request()
     public_url = runtime.settings.public_url
     url = link_url(public_url, secret)
     async with runtime.engine.begin() as connection:
         await insert_link(connection, record=record, secret_hash=sha256_hex(secret))
-        await enqueue_link_event(connection, type=LINK_CREATED, record=record, public_url=public_url, now=now)
+        await enqueue_link_event(
+            connection, type=LINK_CREATED, record=record, public_url=public_url, now=record.created_at
+        )
         if request.send_to is not None and target is not None:
             theme_name = session_request.theme.vault_name if session_request.theme else None
             email = render_link_email(
@@ -87,4 +130,3 @@ async def create_link(
             await enqueue_email(
                 connection, ring=runtime.master_keys, application_id=application.id, link_id=record.id, email=email
             )
-    return CreatedLink(record, url)

@@ -3,9 +3,13 @@ single-use link's browser keeps in its binding cookie (likewise stored only hash
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import re
 import secrets
+
+import orjson
 
 # A readable prefix, as API keys have: secret scanners and the consumer logs' redaction spot it.
 LINK_SECRET_PREFIX = "vl_link_"
@@ -37,3 +41,17 @@ def is_binding(value: str) -> bool:
 def sha256_hex(value: str) -> str:
     # A plain hash suffices: both values are 256 random bits, nothing to guess or precompute.
     return hashlib.sha256(value.encode("ascii")).hexdigest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def derived_link(key: bytes, *, application_id: str, consumer_id: str, creation_key: str) -> tuple[str, str]:
+    """(link id, secret) for a create carrying an ``Idempotency-Key``: a retry of it derives the
+    same pair, so it can be answered with the same URL although the URL is never stored. Keyed
+    with a server secret: knowing the idempotency key is no way to the link's secret."""
+    subject = orjson.dumps(["vaultline-link", application_id, consumer_id, creation_key])
+    material = hmac.new(key, subject, hashlib.sha256).digest()
+    link_id = "lnk_" + _b64(hmac.new(key, b"id|" + material, hashlib.sha256).digest()[:12])
+    return link_id, LINK_SECRET_PREFIX + _b64(material)
