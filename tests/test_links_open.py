@@ -5,6 +5,7 @@ in the access log; openings in the consumer logs and as events."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -194,3 +195,18 @@ async def test_https_binding_cookie_is_secure(settings: Settings) -> None:
             opened = await first.get(path_of(link["url"]))
     binding = [c for c in opened.headers.get_list("set-cookie") if c.startswith("vaultline_link_")]
     assert len(binding) == 1 and "secure" in binding[0].lower() and "samesite=lax" in binding[0].lower()
+
+
+async def test_two_browsers_opening_at_once_bind_the_link_to_exactly_one(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    link = await create_link(client, tenant)
+    browsers = [browser(app) for _ in range(4)]
+    try:
+        answers = await asyncio.gather(*(b.get(path_of(link["url"])) for b in browsers))
+        assert sorted(a.status_code for a in answers) == [303, 403, 403, 403]
+        [winner] = [b for b, a in zip(browsers, answers, strict=True) if a.status_code == 303]
+        assert (await winner.get(path_of(link["url"]))).status_code == 303  # and it keeps working there
+    finally:
+        for b in browsers:
+            await b.aclose()
