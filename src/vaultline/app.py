@@ -23,6 +23,7 @@ from vaultline.api import (
     consumer_stats,
     consumers,
     error_docs,
+    links,
     logs,
     metrics,
     provider_disconnect,
@@ -40,7 +41,7 @@ from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
-from vaultline.hosted import install_hosted_vault, oauth_pages, provider_disconnect_pages, revoke_pages
+from vaultline.hosted import install_hosted_vault, link_pages, oauth_pages, provider_disconnect_pages, revoke_pages
 from vaultline.hosted.error_pages import render_error_page, renders_error_pages
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
@@ -100,8 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connection_actions.router)
     app.include_router(oauth_pages.router)
     app.include_router(revoke_pages.router)
+    app.include_router(link_pages.router)
     app.include_router(provider_disconnect_pages.router)
     app.include_router(provider_disconnect.router)
+    app.include_router(links.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(metrics.router)

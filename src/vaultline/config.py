@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vaultline.smtp_url import InvalidSmtpUrl, parse_smtp_url
 from vaultline.strict_url import InvalidUrl, parse_strict_url
 
 # The longest session a caller may ask for. Signing keys live at least this long after
@@ -84,6 +85,15 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=1000, ge=1)
     # GET /metrics answers only with `Authorization: Bearer <this>`; unset, it answers 404.
     metrics_token: SecretStr | None = None
+    # Where Vault link emails go (smtp_url.py): smtp://user:password@host:port?from=addr, or smtps://.
+    # Unset: POST /vault/links refuses send_to.
+    smtp_url: SecretStr | None = None
+    # Email delivery from the outbox: retries back off from base seconds, doubling (with jitter) up
+    # to max seconds; after max_attempts the message is given up (and erased).
+    email_retry_base_seconds: float = Field(default=30.0, gt=0)
+    email_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    email_max_attempts: int = Field(default=12, ge=1)
+    email_timeout_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("public_url")
     @classmethod
@@ -103,6 +113,17 @@ class Settings(BaseSettings):
             return None  # an empty variable means "off", not "any empty bearer token"
         if len(value.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
             raise ValueError(f"VAULTLINE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _usable_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            parse_smtp_url(value.get_secret_value())
+        except InvalidSmtpUrl as exc:
+            raise ValueError(f"VAULTLINE_SMTP_URL {exc}") from None
         return value
 
     @field_validator("trusted_proxies", mode="before")
