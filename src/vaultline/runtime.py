@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -33,6 +33,18 @@ log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_SECONDS = 15
 
 
+class BackgroundWorker(Protocol):
+    """A worker a flow above the runtime runs in a serving process (e.g. oauth/token_keeper.py):
+    the runtime cannot import it, so the app starts it here and the runtime stops it."""
+
+    def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+Worker = TypeVar("Worker", bound=BackgroundWorker)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -44,6 +56,7 @@ class Runtime:
     catalog: Catalog
     webhooks: WebhookDeliverer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _workers: list[BackgroundWorker] = field(default_factory=list)
     # One OAuth token refresh per connection at a time in this process (see oauth/refresh.py).
     oauth_refresh_locks: KeyedLocks = field(default_factory=KeyedLocks)
     consumer_logs: LogRecorder = field(init=False)
@@ -86,7 +99,15 @@ class Runtime:
             runtime.webhooks.start()
         return runtime
 
+    def start_worker(self, worker: Worker) -> Worker:
+        """Start ``worker`` now and stop it first at ``close`` (its work may enqueue webhooks)."""
+        worker.start()
+        self._workers.append(worker)
+        return worker
+
     async def close(self) -> None:
+        for worker in self._workers:
+            await _bounded(worker.close(), type(worker).__name__)
         if self.webhooks is not None:
             await _bounded(self.webhooks.close(), "webhook delivery")
         for task in self._tasks:
