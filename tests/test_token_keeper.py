@@ -34,8 +34,10 @@ from tests.support.webhook_receiver import Receiver, webhook_receiver
 from tests.support.webhooks import point_webhook
 from vaultline.clock import now_ms
 from vaultline.config import Settings
+from vaultline.connections.health import REVOKED_REASON
 from vaultline.runtime import Runtime
 from vaultline.store.integrations import set_oauth_client
+from vaultline.store.operator_figures import count_connections_by_health
 from vaultline.store.token_refresh import claim_due_connection, due_connections
 
 VIEW = f"/vault/connections/crm/{SERVICE_ID}"
@@ -227,6 +229,9 @@ async def test_repeated_failures_walk_pending_refresh_then_needs_auth(
     retention_ms = app.state.runtime.settings.token_refresh_retention_seconds * 1000
     assert (data["credentials_expire_at"], data["last_refresh_failed_at"]) == (third + retention_ms, third)
     assert await wait_for_refresh_events(receiver, 1) == [PENDING]
+    async with app.state.runtime.engine.connect() as connection:  # the operator's gauge (GET /metrics)
+        counts = await count_connections_by_health(connection, revoked_reason=REVOKED_REASON)
+    assert [(c.health, c.count) for c in counts] == [("pending_refresh", 1)]
     keeper = keeper_of(app)
     assert (await keeper.run_once(at_ms=data["credentials_expire_at"] - 1)).failed == 1  # still in the window
     assert (await view(client, oauth_tenant))["health"] == "pending_refresh"
@@ -351,3 +356,26 @@ def catalog_with_token_url(settings: Settings, tmp_path: Path, token_url: str) -
     path = tmp_path / "catalog-down.json"
     path.write_text(json.dumps(catalog))
     return path
+
+
+async def test_a_failing_pass_does_not_stop_the_loop(oauth_config: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: the database unreachable for a few passes; the loop logs and goes on."""
+    quick = oauth_config.model_copy(update={"token_refresh_poll_seconds": 0.01})
+    async with running_app(quick) as loop_app:
+        keeper = keeper_of(loop_app)
+        real_pass = keeper.run_once
+        calls = 0
+
+        async def unreachable_then_fine(*, at_ms: int | None = None) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls <= 3:
+                raise OSError("connection refused")
+            return await real_pass(at_ms=at_ms)
+
+        monkeypatch.setattr(keeper, "run_once", unreachable_then_fine)
+        for _ in range(1000):
+            if calls >= 6:
+                break
+            await asyncio.sleep(0.01)
+        assert calls >= 6 and keeper.running
