@@ -29,7 +29,7 @@ from tests.support.oauth import (
 )
 from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, SERVICE_ID, OidcProvider
 from tests.support.tenants import Tenant, create_tenant
-from tests.support.token_keeper import age_tokens, connection_row, keeper_of
+from tests.support.token_keeper import after_first_pass, age_tokens, connection_row, keeper_of
 from tests.support.webhook_receiver import Receiver, webhook_receiver
 from tests.support.webhooks import point_webhook
 from vaultline.clock import now_ms
@@ -54,6 +54,7 @@ async def oauth_config(settings: Settings, oidc: OidcProvider, tmp_path: Path) -
 @pytest.fixture
 async def app(oauth_config: Settings) -> AsyncIterator[FastAPI]:
     async with running_app(oauth_config) as application:
+        await after_first_pass(application)
         yield application
 
 
@@ -159,10 +160,11 @@ async def test_two_instances_refresh_once(
     if oauth_config.backend != "postgresql":
         pytest.skip("several instances share PostgreSQL, not SQLite")
     await connect(client, oauth_tenant)
-    await age_tokens(app, oauth_tenant, seconds_left=5)
-    refreshes = oidc.events(*REFRESHES)
     async with running_app(oauth_config) as second_app:
-        first, second = await asyncio.gather(keeper_of(app).run_once(), keeper_of(second_app).run_once())
+        second_keeper = await after_first_pass(second_app)
+        await age_tokens(app, oauth_tenant, seconds_left=5)
+        refreshes = oidc.events(*REFRESHES)
+        first, second = await asyncio.gather(keeper_of(app).run_once(), second_keeper.run_once())
     assert oidc.events_once_printed(*REFRESHES, refreshes + 1) == refreshes + 1
     assert first.refreshed + second.refreshed == 1
     assert first.due + second.due == 2  # both saw it due; one of them took it

@@ -3,6 +3,7 @@ tokens made to look issued long ago (scheduled by the real policy, as the store 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,6 +22,16 @@ def keeper_of(app: FastAPI) -> TokenKeeper:
     if keeper is None:
         raise AssertionError("the app runs no token keeper (VAULTLINE_TOKEN_REFRESH_WORKER=false?)")
     return keeper
+
+
+async def after_first_pass(app: FastAPI) -> TokenKeeper:
+    """The keeper once its start-up pass is over, so a test's own passes are the only ones."""
+    keeper = keeper_of(app)
+    for _ in range(1000):
+        if keeper.passes >= 1:
+            return keeper
+        await asyncio.sleep(0.01)
+    raise AssertionError("the token keeper never finished its first pass")
 
 
 async def connection_row(app: FastAPI, tenant: Tenant, consumer_id: str = "c1") -> ConnectionRecord:
