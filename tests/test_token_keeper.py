@@ -133,7 +133,9 @@ async def test_the_keeper_and_reads_refresh_once(
     assert all(answer.status_code == 200 for answer in answers)
     assert len({answer.json()["data"]["credentials"]["access_token"] for answer in answers}) == 1
     assert oidc.events_once_printed(*REFRESHES, refreshes + 1) == refreshes + 1
-    assert passed.refreshed + passed.skipped == 1
+    # Whoever came first refreshed; the keeper either did it or skipped the row (or, had the reads
+    # committed before it listed, found nothing due).
+    assert passed.refreshed + passed.skipped == passed.due <= 1
 
 
 async def test_a_connection_refreshed_since_it_was_listed_is_not_claimed(
