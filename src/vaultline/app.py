@@ -46,6 +46,7 @@ from vaultline.hosted.error_pages import render_error_page, renders_error_pages
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
 from vaultline.nul_guard import NulGuardMiddleware
+from vaultline.oauth.token_keeper import TokenKeeper
 from vaultline.request_metrics import LabelledRoute, RequestMetricsMiddleware
 from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings)
         app.state.runtime = runtime
+        # Every serving process keeps OAuth tokens fresh; the row locks make it one refresh per connection.
+        app.state.token_keeper = runtime.start_worker(TokenKeeper(runtime)) if settings.token_refresh_worker else None
         app.state.api_key_cache = ApiKeyCache()
         app.state.auth_throttle = AuthThrottle.from_settings(settings)
         try:

@@ -63,6 +63,28 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # How often an instance looks for due events another instance (or the CLI) enqueued.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # OAuth tokens kept alive by a background worker in every serving process (docs/token-refresh.md).
+    # Off only for a deployment where something else refreshes them; reads still refresh on demand.
+    token_refresh_worker: bool = True
+    # How often the worker looks for tokens due; a pass that finds a full batch looks again at once.
+    token_refresh_poll_seconds: float = Field(default=30.0, gt=0)
+    # Refresh this long before the access token expires (at most half its lifetime), well above
+    # the 60 s a read leaves, so a backend never waits on the provider.
+    token_refresh_margin_seconds: int = Field(default=600, ge=60)
+    # Refresh tokens of providers that revoke unused ones (catalog: oauth.revokes_idle_refresh_tokens)
+    # are used at least this often even when the access token lives longer.
+    token_refresh_idle_seconds: int = Field(default=86_400, ge=600)
+    # After a failed refresh the next try waits ~base seconds, twice as long after each further
+    # failure (with jitter), at most max seconds.
+    token_refresh_retry_base_seconds: float = Field(default=60.0, gt=0)
+    token_refresh_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # This many failures in a row (or one when the access token has expired) make the connection
+    # ``pending_refresh``; if refreshes still fail when the retention window ends, ``needs_auth``.
+    token_refresh_pending_after_failures: int = Field(default=3, ge=1)
+    token_refresh_retention_seconds: int = Field(default=7 * 86_400, ge=0)
+    # Connections one pass handles (4 at a time, each holding a database connection while the
+    # provider answers).
+    token_refresh_batch: int = Field(default=50, ge=1, le=1000)
     # Failed authentications (unknown API keys, invalid session tokens) per client address: after
     # this many within the window, further invalid attempts from that address get 429 before any
     # database query, until the window ends. Valid credentials keep working. 0 turns it off.

@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
@@ -36,6 +36,18 @@ log = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_SECONDS = 15
 
 
+class BackgroundWorker(Protocol):
+    """A worker a flow above the runtime runs in a serving process (e.g. oauth/token_keeper.py):
+    the runtime cannot import it, so the app starts it here and the runtime stops it."""
+
+    def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+Worker = TypeVar("Worker", bound=BackgroundWorker)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -48,6 +60,7 @@ class Runtime:
     webhooks: WebhookDeliverer | None = None
     emails: EmailDeliverer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _workers: list[BackgroundWorker] = field(default_factory=list)
     # One OAuth token refresh per connection at a time in this process (see oauth/refresh.py).
     oauth_refresh_locks: KeyedLocks = field(default_factory=KeyedLocks)
     consumer_logs: LogRecorder = field(init=False)
@@ -101,7 +114,15 @@ class Runtime:
         url = self.settings.smtp_url
         return parse_smtp_url(url.get_secret_value()) if url is not None else None
 
+    def start_worker(self, worker: Worker) -> Worker:
+        """Start ``worker`` now and stop it first at ``close`` (its work may enqueue webhooks)."""
+        worker.start()
+        self._workers.append(worker)
+        return worker
+
     async def close(self) -> None:
+        for worker in self._workers:
+            await _bounded(worker.close(), type(worker).__name__)
         if self.webhooks is not None:
             await _bounded(self.webhooks.close(), "webhook delivery")
         if self.emails is not None:

@@ -166,8 +166,16 @@ connections = Table(
     Column("confirm_expires_at", BigInteger, nullable=True),
     # The consumer's consent records to the application's data scopes, oldest first (append-only).
     Column("consents", JSON, nullable=True),
+    # OAuth tokens kept alive (oauth/token_keeper.py): when the token is next refreshed (null: never,
+    # e.g. no refresh token), consecutive failed refreshes, the last one, and the end of the
+    # retention window that opened when the connection went ``pending_refresh``.
+    Column("refresh_due_at", BigInteger, nullable=True),
+    Column("refresh_failures", Integer, nullable=False, server_default="0"),
+    Column("last_refresh_failed_at", BigInteger, nullable=True),
+    Column("credentials_expire_at", BigInteger, nullable=True),
     UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
 )
+Index("ix_connections_refresh_due_at", connections.c.refresh_due_at)
 
 # An application's webhook endpoint: where ``vault.connection.*`` events go, signed with the secret.
 application_webhooks = Table(

@@ -25,6 +25,10 @@ CONNECTION_TOKEN_REFRESH_FAILED = "vault.connection.token_refresh.failed"
 LINK_CREATED = "vault.link.created"
 LINK_OPENED = "vault.link.opened"
 LINK_EXPIRED = "vault.link.expired"
+# The token keeper (oauth/token_keeper.py): refreshes keep failing (``pending_refresh``), and
+# a refresh worked again after that.
+CONNECTION_TOKEN_REFRESH_PENDING = "vault.connection.token_refresh.pending"
+CONNECTION_TOKEN_REFRESH_RECOVERED = "vault.connection.token_refresh.recovered"
 EVENT_TYPES = frozenset(
     {
         CONNECTION_CREATED,
@@ -37,6 +41,8 @@ EVENT_TYPES = frozenset(
         LINK_CREATED,
         LINK_OPENED,
         LINK_EXPIRED,
+        CONNECTION_TOKEN_REFRESH_PENDING,
+        CONNECTION_TOKEN_REFRESH_RECOVERED,
     }
 )
 
