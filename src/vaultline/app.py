@@ -37,6 +37,7 @@ from vaultline.api.openapi_docs import install_openapi
 from vaultline.auth_throttle import AuthThrottle
 from vaultline.client_address import install_trusted_proxies
 from vaultline.config import Settings
+from vaultline.connections.reverification import keep_verifying
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings)
+        if settings.verify_credentials:
+            runtime.start_task(keep_verifying(runtime), name="vaultline-credential-verifier")
         app.state.runtime = runtime
         app.state.api_key_cache = ApiKeyCache()
         app.state.auth_throttle = AuthThrottle.from_settings(settings)

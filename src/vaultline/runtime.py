@@ -86,6 +86,11 @@ class Runtime:
             runtime.webhooks.start()
         return runtime
 
+    def start_task(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """A background task of a flow above the runtime (the credential verifier), started by
+        the app's lifespan and cancelled by ``close`` like the runtime's own."""
+        self._tasks.append(asyncio.create_task(work, name=name))
+
     async def close(self) -> None:
         if self.webhooks is not None:
             await _bounded(self.webhooks.close(), "webhook delivery")

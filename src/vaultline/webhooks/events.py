@@ -21,8 +21,13 @@ CONNECTION_DISABLED = "vault.connection.disabled"
 CONNECTION_DELETED = "vault.connection.deleted"
 CONNECTION_REVOKED = "vault.connection.revoked"
 CONNECTION_TOKEN_REFRESH_FAILED = "vault.connection.token_refresh.failed"
+# The provider could not be asked whether the credentials work (health ``degraded``), and could again.
+CONNECTION_DOWNSTREAM_DEGRADED = "vault.connection.downstream.degraded"
+CONNECTION_DOWNSTREAM_RECOVERED = "vault.connection.downstream.recovered"
 EVENT_TYPES = frozenset(
     {
+        CONNECTION_DOWNSTREAM_DEGRADED,
+        CONNECTION_DOWNSTREAM_RECOVERED,
         CONNECTION_CREATED,
         CONNECTION_UPDATED,
         CONNECTION_CALLABLE,
