@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.support.connections import offer
+from tests.support.consumer_logs import read_logs
 from tests.support.oauth import client_for, running_app
 from tests.support.provider_standin import (
     GOOD_TOKEN,
@@ -105,6 +106,24 @@ async def test_a_wrong_token_is_refused_with_the_providers_message(vault: Vault,
     assert seen.method == "GET" and seen.query == {"api_token": [WRONG_TOKEN]}
     assert WRONG_TOKEN not in str(await vault.read())
     assert await vault.event_types() == ["vault.connection.created"]  # never callable
+
+
+async def test_each_provider_call_is_in_the_consumers_logs_without_the_token(
+    vault: Vault, standin: PipedriveStandIn
+) -> None:
+    await vault.patch({"enabled": True, "settings": {"api_token": WRONG_TOKEN}})
+    await vault.patch({"settings": {"api_token": GOOD_TOKEN}})
+    logs = await read_logs(vault.app, vault.client, vault.tenant.headers("alice"))
+    checks = [entry for entry in logs if entry["operation"]["id"] == "verifyConnectionCredentials"]
+    assert [(e["status_code"], e["success"], e["error_message"]) for e in reversed(checks)] == [
+        (401, False, "Pipedrive refused the credentials: unauthorized access"),
+        (200, True, None),
+    ]
+    assert {(e["base_url"], e["path"], e["http_method"]) for e in checks} == {
+        (f"http://127.0.0.1:{standin.port}", "/v1/users/me", "GET")
+    }
+    assert checks[0]["service"] == {"id": "pipedrive", "name": "Pipedrive"}
+    assert WRONG_TOKEN not in str(logs) and GOOD_TOKEN not in str(logs)
 
 
 async def test_the_right_token_is_callable_with_health_ok(vault: Vault, standin: PipedriveStandIn) -> None:

@@ -32,6 +32,8 @@ RIGHT, WRONG = "1" * 40, "2" * 40
 class _Pipedrive(BaseHTTPRequestHandler):
     """Pipedrive's GET /v1/users/me as documented: 200 for the right api_token, 401 otherwise."""
 
+    timeout = 10
+
     def do_GET(self) -> None:
         right = f"api_token={RIGHT}" in self.path
         body = {"success": True, "data": {"id": 1}} if right else {"success": False, "error": "unauthorized access"}
@@ -49,6 +51,7 @@ class _Pipedrive(BaseHTTPRequestHandler):
 @pytest.fixture
 def provider() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Pipedrive)
+    server.daemon_threads, server.block_on_close = True, False
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1/users/me"

@@ -80,6 +80,8 @@ class PipedriveStandIn:
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 10  # a client that connects and never asks (a cancelled check) cannot hold a thread
+
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 seen = Seen(
@@ -102,6 +104,7 @@ class PipedriveStandIn:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
+        self._server.block_on_close = False  # stop() never waits for a stalled answer
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

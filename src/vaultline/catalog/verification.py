@@ -85,6 +85,12 @@ class VerificationRequest(_Block):
             texts += [self.basic_auth.username, self.basic_auth.password]
         return {name for text in texts for name in PLACEHOLDER.findall(text)}
 
+    def shown_address(self) -> tuple[str, str]:
+        """The origin and path as written in the catalog (placeholders not filled in): what a
+        log may show of the request without showing any form value."""
+        origin, path, _ = _split_url(self.url)
+        return origin, path or "/"
+
     def host_placeholders(self) -> set[str]:
         return {name for label in _host_labels(self.url) for name in PLACEHOLDER.findall(label)}
 

@@ -118,7 +118,14 @@ async def _verify_before_saving(
         now_enabled = current.enabled if enabled is None else enabled
         for action, doing in _required_actions(definition, current, False, now_enabled, merged):
             caller.require_action(action, doing)
-    return await verify_settings(runtime, definition, merged, why="entered")
+    return await verify_settings(
+        runtime,
+        definition,
+        merged,
+        why="entered",
+        application_id=caller.application_id,
+        consumer_id=caller.consumer_id,
+    )
 
 
 def _provider_marks(

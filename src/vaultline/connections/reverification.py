@@ -31,6 +31,11 @@ async def keep_verifying(runtime: Runtime) -> None:
             while await verify_due(runtime) == BATCH:
                 pass
         except Exception:  # the database may be briefly unreachable: keep the worker alive
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Cancelled mid-query, the driver's clean-up raised instead: still a stop, or
+                # ``Runtime.close`` would wait for this task forever.
+                raise asyncio.CancelledError from None
             log.exception("background verification pass failed; retrying at the next poll")
         await asyncio.sleep(runtime.settings.verification_poll_seconds)
 
@@ -79,7 +84,14 @@ async def _verify_one(runtime: Runtime, item: DueConnection) -> None:
         async with runtime.engine.begin() as connection:
             await claim_verification(connection, item=item, until=later, claimed_at=lease_until)
         return
-    verification = await verify_settings(runtime, definition, record.settings, why="background")
+    verification = await verify_settings(
+        runtime,
+        definition,
+        record.settings,
+        why="background",
+        application_id=item.application_id,
+        consumer_id=item.consumer_id,
+    )
     async with runtime.engine.begin() as connection:
         current = await get_connection(
             connection,

@@ -46,7 +46,14 @@ async def validate_connection_settings(
     verification: Verification | None = None
     local_problems = validation_problems(definition, current.settings)
     if not local_problems and verifies(runtime, definition) and ready_to_verify(definition, current.settings):
-        verification = await verify_settings(runtime, definition, current.settings, why="validate")
+        verification = await verify_settings(
+            runtime,
+            definition,
+            current.settings,
+            why="validate",
+            application_id=caller.application_id,
+            consumer_id=caller.consumer_id,
+        )
     async with runtime.engine.begin() as connection:
         record = await read_connection(connection, runtime, caller, definition, for_update=True, required=True)
         problems = validation_problems(definition, record.settings)

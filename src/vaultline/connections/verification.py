@@ -14,6 +14,7 @@ settings it judged are still the stored ones.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -25,10 +26,16 @@ from vaultline.connections.state import is_set, missing_required_settings
 from vaultline.connections.writes import ProviderVerdict
 from vaultline.log_escape import escape_for_log
 from vaultline.runtime import Runtime
+from vaultline.store.consumer_logs import LogEntry
 from vaultline.store.provider_marks import ProviderMarks
 from vaultline.webhooks.delivery import backoff_seconds
 
 log = logging.getLogger(__name__)
+
+# The consumer log's operation for a verification request (api/log_view.py shows the provider's address).
+VERIFY_OPERATION_ID = "verifyConnectionCredentials"
+# Unreachable without an answer: logged as a gateway timeout, as a proxy would.
+_NO_ANSWER_STATUS = 504
 
 
 def verifies(runtime: Runtime, definition: IntegrationDefinition) -> bool:
@@ -94,6 +101,15 @@ def unverified_marks(previous: ProviderMarks, *, verify_at: int | None) -> Provi
     )
 
 
+def outcome_text(definition: IntegrationDefinition, answer: ProviderAnswer) -> str:
+    """The outcome in words: the refusal, or why the provider could not be asked."""
+    if answer.verdict == "rejected":
+        return rejection_text(definition, answer)
+    if answer.verdict == "unreachable":
+        return f"{definition.name} could not be reached: {answer.reason}"
+    return f"{definition.name} accepted the credentials"
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     """The provider's answer about exactly ``settings``."""
@@ -109,9 +125,17 @@ class Verification:
 
 
 async def verify_settings(
-    runtime: Runtime, definition: IntegrationDefinition, settings: dict[str, Any], *, why: str
+    runtime: Runtime,
+    definition: IntegrationDefinition,
+    settings: dict[str, Any],
+    *,
+    why: str,
+    application_id: str,
+    consumer_id: str,
 ) -> Verification:
-    """Ask the provider about ``settings`` once (no transaction may be open around this)."""
+    """Ask the provider about ``settings`` once (no transaction may be open around this); the
+    call goes in the server log and the consumer's log, never with a credential."""
+    started, started_ns = time.perf_counter(), time.time_ns()
     answer = await ask_provider(definition, settings, runtime.settings)
     level = logging.INFO if answer.verdict == "accepted" else logging.WARNING
     log.log(
@@ -122,4 +146,24 @@ async def verify_settings(
         answer.verdict,
         f" ({escape_for_log(answer.reason)})" if answer.verdict != "accepted" else "",
     )
+    if runtime.settings.consumer_logs and definition.verification is not None:
+        _, path = definition.verification.request.shown_address()
+        error = None if answer.verdict == "accepted" else outcome_text(definition, answer)
+        runtime.consumer_logs.enqueue(
+            LogEntry(
+                application_id=application_id,
+                consumer_id=consumer_id,
+                caller="server",
+                method=definition.verification.request.method,
+                path=path[:500],
+                status_code=answer.status_code or _NO_ANSWER_STATUS,
+                duration_us=int((time.perf_counter() - started) * 1_000_000),
+                timestamp=started_ns // 1_000_000,
+                operation_id=VERIFY_OPERATION_ID,
+                operation_name=f"Verify credentials with {definition.name}"[:200],
+                unified_api=definition.unified_api.value,
+                service_id=definition.service_id,
+                error_message=error[:500] if error else None,
+            )
+        )
     return Verification(definition, dict(settings), answer, now_ms())
