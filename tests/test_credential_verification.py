@@ -29,6 +29,8 @@ from tests.support.provider_standin import (
 from tests.support.tenants import Tenant, create_tenant
 from tests.support.webhooks import outbox, point_webhook
 from vaultline.config import Settings
+from vaultline.connections.reverification import verify_due
+from vaultline.runtime import Runtime
 
 PIPEDRIVE = "/vault/connections/crm/pipedrive"
 # Quick retries so a recovery shows within a test's few seconds.
@@ -255,3 +257,23 @@ def test_the_test_suite_never_asks_real_providers(settings: Settings) -> None:
     turns it on with a stand-in: the suite's made-up keys never leave this machine."""
     assert settings.verify_credentials is False
     assert Settings().verify_credentials is False
+
+
+async def test_two_instances_ask_the_provider_once_for_a_connection_due(
+    settings: Settings, tmp_path: Path, standin: PipedriveStandIn
+) -> None:
+    # Workers that poll once at start and then sleep: the passes below are driven by the test.
+    quiet = verifying_settings(settings, tmp_path, standin, verification_poll_seconds=3600)
+    async for vault in open_vault(quiet):
+        standin.mode = "busy"
+        assert (await vault.patch({"enabled": True, "settings": {"api_token": GOOD_TOKEN}}))["health"] == "degraded"
+        standin.mode = "normal"
+        asked_before = len(standin.seen())
+        await asyncio.sleep(0.6)  # past the retry's due time (backoff at most 0.5 s here)
+        async with running_app(quiet) as other:
+            first: Runtime = vault.app.state.runtime
+            second: Runtime = other.state.runtime
+            # Both may find it due (the second instance's own first pass may, too): one claims it.
+            await asyncio.gather(verify_due(first), verify_due(second), verify_due(first), verify_due(second))
+        assert len(standin.seen()) == asked_before + 1
+        assert (await vault.read())["health"] == "ok"

@@ -85,7 +85,10 @@ def _downstream_events(before: ConnectionSnapshot | None, after: ConnectionSnaps
     was_degraded = before is not None and before.degraded
     if after.degraded and not was_degraded:
         return [CONNECTION_DOWNSTREAM_DEGRADED]
-    if was_degraded and not after.degraded:
+    # Recovered means the provider answered (accepted or refused), not that the credentials it
+    # could not judge were cleared or replaced.
+    answered = after.record.provider.verified_at is not None or after.record.validation_error is not None
+    if was_degraded and not after.degraded and answered:
         return [CONNECTION_DOWNSTREAM_RECOVERED]
     return []
 
