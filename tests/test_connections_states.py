@@ -87,7 +87,13 @@ async def test_invalid_to_callable_when_settings_are_fixed(client: httpx.AsyncCl
     data = await patch(client, backend, {"settings": {"domain": DOMAIN}})
     assert data["state"] == "callable"
     response = await client.post(URL + "/validate", headers=backend, json={})
-    assert response.json()["data"] == {"id": "crm+freshsales", "state": "callable", "problems": []}
+    assert response.json()["data"] == {
+        "id": "crm+freshsales",
+        "state": "callable",
+        "problems": [],
+        "health": "ok",
+        "health_reason": None,
+    }
 
 
 async def test_disabling_keeps_state_and_settings_and_re_enabling_restores(
@@ -136,5 +142,8 @@ async def test_oauth_integration_can_be_added_but_not_authorized_with_settings(
     assert data["integration_state"] == "needs_configuration"  # no OAuth client set for the app
     response = await client.patch(url, headers=backend, json={"settings": {"access_token": "x"}})
     assert response.status_code == 400 and "Unknown setting" in response.json()["message"]
-    refused = await client.post(url + "/validate", headers=backend)
-    assert refused.status_code == 422
+    # Validating an OAuth connection forces a token refresh: without tokens there is nothing to refresh.
+    validated = await client.post(url + "/validate", headers=backend)
+    assert validated.status_code == 200, validated.text
+    assert validated.json()["data"]["state"] == "added"
+    assert validated.json()["data"]["problems"] == ["The consumer has not authorized this connection yet"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -49,15 +50,30 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    # Under pytest-xdist, each worker draws from its own range below the ephemeral ports (as the
+    # server's tests/support/live_server.py does): workers never race for one port.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+            return port
+    low = 32_000 - (int(worker.removeprefix("gw")) + 1) * 200
+    for candidate in random.sample(range(low, low + 200), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    raise RuntimeError(f"no free port in {low}-{low + 199} for xdist worker {worker}")
 
 
 def _server_environment(data_dir: Path, public_url: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("VAULTLINE_")}
     env.update(VAULTLINE_DATA_DIR=str(data_dir), VAULTLINE_PUBLIC_URL=public_url, VAULTLINE_ACCESS_LOG="false")
+    # The SDK tests' made-up keys must never go to a real provider (tests/conftest.py says why).
+    env["VAULTLINE_VERIFY_CREDENTIALS"] = "false"
     return env
 
 
@@ -141,7 +157,9 @@ async def live_async_sdk(live_tenant: Tenant) -> AsyncIterator[AsyncSDK]:
 
 @pytest.fixture
 async def server_app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(data_dir=tmp_path / "data", public_url=IN_PROCESS_URL, access_log=False))
+    application = create_app(
+        Settings(data_dir=tmp_path / "data", public_url=IN_PROCESS_URL, access_log=False, verify_credentials=False)
+    )
     async with application.router.lifespan_context(application):
         yield application
 

@@ -11,7 +11,7 @@ from typing import Any
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.connection_ids import connection_id
 from vaultline.connections.consents import consent_fields
-from vaultline.connections.health import connection_health
+from vaultline.connections.health import health_fields
 from vaultline.connections.offered import OfferedConnection
 from vaultline.connections.settings import mask_settings
 from vaultline.connections.state import connection_state, has_credentials, supports_validation
@@ -101,9 +101,7 @@ def connection_view(
     if definition.oauth is not None:
         view["oauth_grant_type"] = definition.oauth.grant_type
     view.update(consent_fields(scopes, record))
-    health = connection_health(definition, record, scopes)  # Apideck's summary for dashboards
-    if health is not None:
-        view["health"] = health
+    view.update(health_fields(definition, record, scopes))  # Apideck's summary for dashboards
     return view
 
 

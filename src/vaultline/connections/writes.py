@@ -11,7 +11,9 @@ from typing import Any, Literal, overload
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
 from vaultline.connections.change_events import enqueue_connection_change
+from vaultline.connections.token_schedule import next_refresh_at
 from vaultline.runtime import Runtime
 from vaultline.store.connection_marks import append_consent, set_pending_confirmation
 from vaultline.store.connections import (
@@ -21,7 +23,9 @@ from vaultline.store.connections import (
     reread_connection,
     save_connection,
     set_oauth_credentials,
+    set_validation_error,
 )
+from vaultline.store.provider_marks import ProviderMarks, set_provider_marks
 from vaultline.webhooks.events import enqueue_connection_event
 
 
@@ -65,8 +69,26 @@ class ImportedConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderVerdict:
+    """What asking the provider taught about the stored settings: its marks, and the verdict
+    (``validation_error``: a refusal's text, ``None`` when accepted or unknown)."""
+
+    marks: ProviderMarks
+    validation_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Deletion:
     """The connection and everything stored with it go."""
+
+
+def _refresh_due(
+    runtime: Runtime, definition: IntegrationDefinition, credentials: dict[str, Any] | None, error: str | None
+) -> int | None:
+    """When the token keeper refreshes tokens stored now; never for tokens found unusable."""
+    if error is not None:
+        return None
+    return next_refresh_at(definition, credentials, runtime.settings, stored_at=now_ms())
 
 
 @overload
@@ -75,7 +97,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | ProviderVerdict,
     *,
     created: bool = False,
     event: str | None = None,
@@ -100,7 +122,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | Deletion,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | ProviderVerdict | Deletion,
     *,
     created: bool = False,
     event: str | None = None,
@@ -123,6 +145,17 @@ async def write_connection_change(
     else:
         if isinstance(write, ConnectionChanges):
             await save_connection(connection, record=before, changes=write, ring=ring)
+            if write.provider is not None:
+                await set_provider_marks(connection, pk=before.pk, marks=write.provider)
+        elif isinstance(write, ProviderVerdict):
+            await set_provider_marks(connection, pk=before.pk, marks=write.marks)
+            if write.validation_error != before.validation_error:  # a new verdict is a change of state
+                await set_validation_error(
+                    connection,
+                    pk=before.pk,
+                    error=write.validation_error,
+                    updated_at=max(now_ms(), before.updated_at + 1),
+                )
         elif isinstance(write, Confirmation):
             await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
         elif isinstance(write, NewConsent):
@@ -135,6 +168,7 @@ async def write_connection_change(
                 credentials=write.credentials,
                 ring=ring,
                 validation_error=write.changes.validation_error,
+                refresh_due_at=_refresh_due(runtime, definition, write.credentials, write.changes.validation_error),
             )
             # Imported tokens are usable at once: whatever a nonce flow left pending is dropped.
             await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
@@ -145,6 +179,7 @@ async def write_connection_change(
                 credentials=write.credentials,
                 ring=ring,
                 validation_error=write.validation_error,
+                refresh_due_at=_refresh_due(runtime, definition, write.credentials, write.validation_error),
             )
             pending = write.pending_confirmation
             if pending != "keep":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vaultline.connections.health import connection_health
 from vaultline.connections.offered import OfferedConnection
 
 _BADGES = {
@@ -25,9 +26,16 @@ class Badge:
 
 
 def badge_for(item: OfferedConnection) -> Badge:
+    """The connection's state for a person (templates pass ``label`` through gettext)."""
     if item.record is not None and not item.record.enabled:
         return Badge("disabled", "Disabled")
+    if item.state == "callable" and health_of(item) == "degraded":
+        return Badge("degraded", "Connected, not verified")  # usable, but the provider could not be asked
     return Badge(item.state, _BADGES[item.state])
+
+
+def health_of(item: OfferedConnection) -> str | None:
+    return connection_health(item.definition, item.record, item.data_scopes)
 
 
 def unified_api_label(unified_api: str) -> str:
