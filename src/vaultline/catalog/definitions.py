@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vaultline.catalog.verification import VerificationSpec
 from vaultline.fields import HttpUrl, UnifiedApiId
 
 AuthType = Literal["oauth2", "apiKey", "basic", "none"]
@@ -118,6 +119,8 @@ class IntegrationDefinition(DefinitionModel):
     oauth: OAuthSpec | None = None
     guide: Guide | None = None
     configurable_resources: tuple[str, ...] = ()
+    # How API-key and basic credentials are proved with the provider (catalog/verification.py).
+    verification: VerificationSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IntegrationDefinition:
