@@ -38,7 +38,9 @@ class CallbackResult:
     confirm_token: str | None = None
 
 
-def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str | None) -> OAuthState:
+def verified_state(
+    runtime: Runtime, token: str | None, *, binding_cookie: str | None, popup_cookie: str | None = None
+) -> OAuthState:
     """The provider state, signed by us and returning to the browser that was sent out with it.
     Checked before the state is spent, so a refused callback changes nothing at all."""
     if not token:
@@ -51,7 +53,7 @@ def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str |
             return verify_oauth_token(runtime.keyring, token, audience=CALLBACK_STATE_AUDIENCE, issuer=issuer)
         except OAuthStateError:
             raise browser_state_error from None
-    check_browser_binding(state.binding, binding_cookie)
+    check_browser_binding(state.binding, binding_cookie, popup_cookie)
     return state
 
 
