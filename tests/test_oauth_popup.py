@@ -133,6 +133,7 @@ async def test_a_callback_in_another_browser_fails_the_popup(
     async with client_for(app) as stranger:  # holds no binding of this popup
         refused = await stranger.get(url.removeprefix(PUBLIC_URL))
     assert refused.status_code == 403 and "started in another browser" in refused.text
+    assert 'data-oauth-popup-result="failed"' in refused.text  # a vault that opened it would be told
     assert (await status_of(client, popup["status_url"])).json() == {"status": "pending"}
     # The genuine popup still finishes: the refusal spent nothing.
     assert (await popup_window.get(url.removeprefix(PUBLIC_URL))).status_code == 200

@@ -19,7 +19,7 @@ from vaultline.hosted.security import FLASH_COOKIE, set_page_cookie, set_scoped_
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.oauth.authorization import begin_authorization, hosted_prefix
 from vaultline.oauth.browser_binding import BINDING_COOKIE, BINDING_MAX_AGE, POPUP_BINDING_COOKIE, POPUP_BINDING_PATH
-from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
+from vaultline.oauth.callback import CallbackResult, complete_authorization, signed_state, verified_state
 from vaultline.oauth.popups import record_popup_result, start_popup_authorization
 from vaultline.runtime import Runtime, runtime_of
 from vaultline.strict_url import safe_link
@@ -86,13 +86,16 @@ async def callback(
 ) -> Response:
     runtime = runtime_of(request)
     popup_cookie = request.cookies.get(POPUP_BINDING_COOKIE)
-    # In Vault JS's popup, an error page also tells the modal (which shows it) and closes.
+    # In Vault JS's popup, an error page also tells the modal (which shows it), then closes.
     request.state.hosted_error = ErrorContext(popup=popup_cookie is not None)
+    signed, _ = signed_state(runtime, state)
+    in_popup = signed.popup is not None
+    request.state.hosted_error = ErrorContext(redirect_uri=signed.redirect_uri, popup=in_popup)
+    # Not recorded on the popup when refused: this may be someone else's browser, while the
+    # consumer's own popup can still finish with the same (unspent) state.
     verified = verified_state(
         runtime, state, binding_cookie=request.cookies.get(BINDING_COOKIE), popup_cookie=popup_cookie
     )
-    in_popup = verified.popup is not None
-    request.state.hosted_error = ErrorContext(redirect_uri=verified.redirect_uri, popup=in_popup)
     try:
         result = await complete_authorization(runtime, verified, code=code, error=error)
     except VaultError as exc:
