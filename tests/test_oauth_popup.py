@@ -176,3 +176,31 @@ async def test_the_popup_endpoints_belong_to_the_session(
     # Only OAuth integrations have a popup.
     not_oauth = await client.post(session.page("/integrations/crm/pipedrive/oauth-popup"), headers=SAME_ORIGIN)
     assert not_oauth.status_code in (404, 422)
+
+
+async def sign_in_through_a_popup(
+    client: httpx.AsyncClient, popup_window: httpx.AsyncClient, session: OpenedSession
+) -> dict[str, str]:
+    popup = await ask_for_popup(client, session)
+    started = await popup_window.get(popup["start_url"].removeprefix(PUBLIC_URL))
+    assert started.status_code == 302, started.text
+    back = await popup_window.get((await consent_as_person(started.headers["location"])).removeprefix(PUBLIC_URL))
+    assert back.status_code == 200, back.text
+    return popup
+
+
+async def test_replacing_credentials_through_a_popup_needs_reauthorize(
+    client: httpx.AsyncClient, popup_window: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    allowed = await open_session(client, oauth_tenant, {"settings": {"allow_actions": ["reauthorize"]}})
+    first = await sign_in_through_a_popup(client, popup_window, allowed)
+    assert (await status_of(client, first["status_url"])).json() == {"status": "connected"}
+    again = await sign_in_through_a_popup(client, popup_window, allowed)
+    assert (await status_of(client, again["status_url"])).json() == {"status": "reauthorized"}
+    # A session without ``reauthorize`` is refused in the popup, as at /vault/authorize, and told.
+    refused = await open_session(client, oauth_tenant, {"settings": {"allow_actions": []}})
+    popup = await ask_for_popup(client, refused)
+    started = await popup_window.get(popup["start_url"].removeprefix(PUBLIC_URL))
+    assert started.status_code == 403 and 'data-oauth-popup-result="failed"' in started.text
+    status = (await status_of(client, popup["status_url"])).json()
+    assert status["status"] == "failed" and status["message"]
