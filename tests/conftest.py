@@ -124,8 +124,16 @@ def oauth_vault_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def oidc(oauth_vault_port: int) -> Iterator[OidcProvider]:
-    """The real oidc-provider, one for the run; its client may return to both test servers."""
-    callbacks = [f"{PUBLIC_URL}/vault/callback", f"http://127.0.0.1:{oauth_vault_port}/vault/callback"]
+def embedded_oauth_vault_port() -> int:
+    """The port of the browser tests' server for OAuth inside Vault JS (an embedding origin set)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def oidc(oauth_vault_port: int, embedded_oauth_vault_port: int) -> Iterator[OidcProvider]:
+    """The real oidc-provider, one for the run; its client may return to the three test servers."""
+    callbacks = [f"{PUBLIC_URL}/vault/callback"] + [
+        f"http://127.0.0.1:{port}/vault/callback" for port in (oauth_vault_port, embedded_oauth_vault_port)
+    ]
     with oidc_provider(callbacks) as provider:
         yield provider

@@ -39,10 +39,9 @@ def write_catalog(tmp_path: Path, *definitions: dict[str, object]) -> Path:
     return path
 
 
-def test_builtin_catalog_has_20_services_across_4_unified_apis_with_unique_ids() -> None:
+def test_builtin_catalog_covers_every_auth_type_with_unique_ids() -> None:
+    # Its size and the verification requests are checked in test_catalog_data.py.
     definitions = builtin_definitions()
-    assert len(definitions) >= 20
-    assert len({d.unified_api for d in definitions}) >= 4
     assert len({d.service_id for d in definitions}) == len(definitions)
     assert {d.auth_type for d in definitions} >= {"oauth2", "apiKey", "basic"}
 

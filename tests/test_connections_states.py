@@ -18,7 +18,7 @@ from tests.support.tenants import Tenant
 
 URL = "/vault/connections/crm/freshsales"
 KEY = "fs-key-0123456789abcdef"
-DOMAIN = "acme.myfreshworks.com"
+DOMAIN = "acme"
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ async def test_callable_to_invalid_when_validation_fails(client: httpx.AsyncClie
     assert response.status_code == 200
     result = response.json()["data"]
     assert result["id"] == "crm+freshsales" and result["state"] == "invalid"
-    assert any("Bundle domain" in problem for problem in result["problems"])
+    assert any("Account subdomain" in problem for problem in result["problems"])
     assert (await state(client, backend))["state"] == "invalid"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,7 @@ class Vault:
             await asyncio.sleep(0.05)
 
 
+@asynccontextmanager
 async def open_vault(settings: Settings) -> AsyncIterator[Vault]:
     async with running_app(settings) as app, client_for(app) as client:
         tenant = await create_tenant(app, name="Verifying SaaS")
@@ -95,7 +97,7 @@ async def open_vault(settings: Settings) -> AsyncIterator[Vault]:
 
 @pytest.fixture
 async def vault(settings: Settings, tmp_path: Path, standin: PipedriveStandIn) -> AsyncIterator[Vault]:
-    async for opened in open_vault(verifying_settings(settings, tmp_path, standin)):
+    async with open_vault(verifying_settings(settings, tmp_path, standin)) as opened:
         yield opened
 
 
@@ -224,7 +226,7 @@ async def test_periodic_reverification_finds_a_revoked_key(
     settings: Settings, tmp_path: Path, standin: PipedriveStandIn
 ) -> None:
     every_few_moments = verifying_settings(settings, tmp_path, standin, reverify_hours=0.3 / 3600)
-    async for vault in open_vault(every_few_moments):
+    async with open_vault(every_few_moments) as vault:
         await vault.patch({"enabled": True, "settings": {"api_token": GOOD_TOKEN}})
         standin.good_tokens.clear()
         refused = await vault.wait_for(lambda d: d["state"] == "invalid")
@@ -235,7 +237,7 @@ async def test_the_private_address_of_the_standin_is_refused_without_the_flag(
     settings: Settings, tmp_path: Path, standin: PipedriveStandIn
 ) -> None:
     guarded = verifying_settings(settings, tmp_path, standin, allow_private_webhooks=False)
-    async for vault in open_vault(guarded):
+    async with open_vault(guarded) as vault:
         data = await vault.patch({"enabled": True, "settings": {"api_token": GOOD_TOKEN}})
         assert data["state"] == "callable" and data["health"] == "degraded"
         assert "not allowed by this server" in data["health_reason"]
@@ -246,7 +248,7 @@ async def test_without_verification_the_local_checks_decide_as_before(
     settings: Settings, tmp_path: Path, standin: PipedriveStandIn
 ) -> None:
     switched_off = verifying_settings(settings, tmp_path, standin, verify_credentials=False)
-    async for vault in open_vault(switched_off):
+    async with open_vault(switched_off) as vault:
         data = await vault.patch({"enabled": True, "settings": {"api_token": WRONG_TOKEN}})
         assert data["state"] == "callable" and data["health"] == "ok" and data["verified_at"] is None
         assert standin.seen() == []
@@ -264,7 +266,7 @@ async def test_two_instances_ask_the_provider_once_for_a_connection_due(
 ) -> None:
     # Workers that poll once at start and then sleep: the passes below are driven by the test.
     quiet = verifying_settings(settings, tmp_path, standin, verification_poll_seconds=3600)
-    async for vault in open_vault(quiet):
+    async with open_vault(quiet) as vault:
         standin.mode = "busy"
         assert (await vault.patch({"enabled": True, "settings": {"api_token": GOOD_TOKEN}}))["health"] == "degraded"
         standin.mode = "normal"
@@ -275,5 +277,10 @@ async def test_two_instances_ask_the_provider_once_for_a_connection_due(
             second: Runtime = other.state.runtime
             # Both may find it due (the second instance's own first pass may, too): one claims it.
             await asyncio.gather(verify_due(first), verify_due(second), verify_due(first), verify_due(second))
+            # The claim may be the second instance's own first pass, still writing its verdict:
+            # wait for it (bounded) before that instance stops.
+            deadline = time.monotonic() + 10
+            while (await vault.read())["health"] != "ok" and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
         assert len(standin.seen()) == asked_before + 1
         assert (await vault.read())["health"] == "ok"

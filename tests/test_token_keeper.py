@@ -209,7 +209,7 @@ async def fail_until_pending(app: FastAPI, client: httpx.AsyncClient, tenant: Te
         assert done.failed == 1, done
         assert oidc.events_once_printed("grant.error", "refresh_token invalid_client", refused + attempt)
         row = await connection_row(app, tenant)
-        assert row.refresh_failures == attempt and row.last_refresh_failed_at == at
+        assert row.refresh_failures == attempt and row.provider.last_refresh_failed_at == at
         assert row.refresh_due_at is not None and row.refresh_due_at > at
         assert (await keeper.run_once(at_ms=at)).due == 0  # backing off: no retry before its time
         health = (await view(client, tenant))["health"]
@@ -275,7 +275,13 @@ async def test_validate_forces_a_refresh(
     refreshes = oidc.events(*REFRESHES)
     response = await client.post(VIEW + "/validate", headers=oauth_tenant.headers("c1"))
     assert response.status_code == 200, response.text
-    assert response.json()["data"] == {"id": f"crm+{SERVICE_ID}", "state": "callable", "problems": []}
+    assert response.json()["data"] == {
+        "id": f"crm+{SERVICE_ID}",
+        "state": "callable",
+        "problems": [],
+        "health": "ok",
+        "health_reason": None,
+    }
     assert oidc.events_once_printed(*REFRESHES, refreshes + 1) == refreshes + 1  # a fresh token, refreshed anyway
     after = await stored_credentials(app, oauth_tenant)
     assert after is not None and after["access_token"] != before["access_token"]
@@ -343,7 +349,7 @@ async def test_the_keeper_survives_a_provider_that_is_down(
         assert refreshes_counted("error") == errors + 1  # …without hammering the provider: one try, then backoff
         row = await connection_row(down_app, oauth_tenant)
         assert row.refresh_failures == 1 and row.refresh_due_at is not None
-        delays = [row.refresh_due_at - (row.last_refresh_failed_at or 0)]
+        delays = [row.refresh_due_at - (row.provider.last_refresh_failed_at or 0)]
         for _ in range(3):
             at = row.refresh_due_at
             assert (await keeper.run_once(at_ms=at)).failed == 1

@@ -86,15 +86,15 @@ async def test_api_key_integration_from_added_to_callable_to_deleted(
     assert json.loads(recorded.last.content) == {"enabled": True}
     assert recorded.last.headers["x-apideck-consumer-id"] == CONSUMER
 
-    settings = {"domain": "acme.myfreshworks.com", "api_key": SECRET}
+    settings = {"domain": "acme", "api_key": SECRET}
     callable_ = await connections.update(CONSUMER, *FRESHSALES, settings=settings, metadata={"plan": "pro"})
     assert callable_.state == shared.ConnectionState.CALLABLE and callable_.health == "ok"
-    assert callable_.settings == {"domain": "acme.myfreshworks.com", "api_key": MASK}
+    assert callable_.settings == {"domain": "acme", "api_key": MASK}
     assert callable_.metadata == {"plan": "pro"}
 
     fetched = await connections.get(CONSUMER, *FRESHSALES)
     assert fetched.settings == callable_.settings
-    assert {f.id: f.value for f in fetched.form_fields} == {"domain": "acme.myfreshworks.com", "api_key": MASK}
+    assert {f.id: f.value for f in fetched.form_fields} == {"domain": "acme", "api_key": MASK}
 
     credentials = await connections.credentials(CONSUMER, *FRESHSALES)
     assert credentials.settings == settings and credentials.has_credentials is True
@@ -119,7 +119,7 @@ async def test_validation_failure_makes_the_connection_invalid(async_sdk: AsyncS
     )
     validation = await async_sdk.connections.validate(CONSUMER, *FRESHSALES)
     assert validation.state == shared.ConnectionState.INVALID
-    assert any("Bundle domain" in problem for problem in validation.problems)
+    assert any("Account subdomain" in problem for problem in validation.problems)
     assert (await async_sdk.connections.get(CONSUMER, *FRESHSALES)).state == "invalid"
 
 
@@ -224,7 +224,7 @@ def test_readme_connection_examples(live_offering_tenant: Tenant, capsys: pytest
     out = capsys.readouterr().out.splitlines()
     assert "crm+freshsales available" in out
     assert out[-3:] == [
-        "callable {'domain': 'acme.myfreshworks.com', 'api_key': '********'}",
+        "callable {'domain': 'acme', 'api_key': '********'}",
         SECRET,
         "callable",
     ]

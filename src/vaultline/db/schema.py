@@ -341,3 +341,24 @@ email_outbox = Table(
 )
 Index("ix_email_outbox_status_next_attempt_at", email_outbox.c.status, email_outbox.c.next_attempt_at)
 Index("ix_email_outbox_link_id", email_outbox.c.link_id)
+
+# An OAuth sign-in Vault JS runs in a popup: the single-use start token (its hash) the embedded
+# modal hands the popup, and the outcome the callback records for the modal to read.
+oauth_popups = Table(
+    "oauth_popups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("session_id", String(64), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("unified_api", String(64), nullable=False),
+    Column("service_id", String(64), nullable=False),
+    Column("start_hash", String(64), nullable=False, unique=True),
+    Column("start_expires_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("outcome", String(16), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("reported_at", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_oauth_popups_session_id", "session_id"),
+    Index("ix_oauth_popups_expires_at", "expires_at"),
+)

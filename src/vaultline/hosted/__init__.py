@@ -9,6 +9,7 @@ from vaultline.hosted import (
     connection_posts,
     integrations_pages,
     logs_page,
+    oauth_popups,
     open_session,
     static_routes,
 )
@@ -20,5 +21,13 @@ def install_hosted_vault(app: FastAPI) -> None:
     """Load templates and static files (once, here, not at import) and add the routes."""
     assets = StaticAssets.load()
     app.state.hosted_renderer = PageRenderer.create(assets)
-    for module in (open_session, integrations_pages, logs_page, connection_pages, connection_posts, static_routes):
+    for module in (
+        open_session,
+        integrations_pages,
+        logs_page,
+        connection_pages,
+        connection_posts,
+        oauth_popups,
+        static_routes,
+    ):
         app.include_router(module.router)

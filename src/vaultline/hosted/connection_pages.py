@@ -149,7 +149,7 @@ def render_connection(
         page.flash = flash.message
         if flash.kind == "deleted":
             page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
-        else:
+        elif flash.kind != "oauth_denied":  # a refused consent changed nothing
             page.event = {"type": "connection_change", "connection": item.event()}
         became_callable = item.state == "callable" and flash.kind in ("connected", "saved", "reauthorized")
         if became_callable and vault.settings.get("auto_redirect") and vault.redirect_uri and not vault.embedded:
@@ -182,6 +182,9 @@ def render_connection(
         errors=errors or {},
         form_error=form_error,
         authorize_url=authorize_url,
+        # Inside Vault JS, Authorize opens the provider in a popup (providers refuse to be framed).
+        oauth_popup=f"{connection_path(vault, item)}/oauth-popup" if authorize_url and vault.embedded else None,
+        connection_url=connection_path(vault, item),
         resources=_resources(item) if has_record and not vault.settings.get("hide_resource_settings") else [],
         guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
         actions=permitted_actions(vault, item),

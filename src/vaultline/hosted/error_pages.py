@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.errors import Forbidden, NotFound, VaultError
+from vaultline.hosted.popup_result import opener_origin
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.strict_url import safe_link
@@ -22,6 +23,7 @@ HOSTED_PREFIXES = (
     "/vault/callback",
     "/vault/revoke/",
     "/vault/oauth/disconnect/",
+    "/vault/oauth-popup/",
 )
 
 _SESSION_PAGES = {
@@ -95,6 +97,7 @@ def render_error_page(request: Request, error: VaultError) -> Response:
         vault_name=context.vault_name,
         embed_origin=context.embed_origin,
         event=event if context.embed_origin else None,
+        opener_origin=opener_origin(request) if context.popup else None,
         request_id=request.scope.get("state", {}).get("request_id"),
     )
     for name, value in error.headers.items():

@@ -1,5 +1,6 @@
 """Apideck's OAuth routes: ``GET /vault/authorize/{service_id}/{application_id}`` sends the
-consumer to the provider; ``GET /vault/callback`` brings them back. Both are pages a person
+consumer to the provider; ``GET /vault/callback`` brings them back; ``GET /vault/oauth-popup/start``
+is the first request of Vault JS's sign-in popup (oauth/popups.py). All are pages a person
 sees, so every failure renders the Hosted Vault's friendly error page (see error_pages)."""
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from vaultline.errors import VaultError
 from vaultline.hosted.page_chrome import with_query
-from vaultline.hosted.security import FLASH_COOKIE, set_scoped_cookie
+from vaultline.hosted.popup_result import render_popup_result
+from vaultline.hosted.security import FLASH_COOKIE, set_page_cookie, set_scoped_cookie
 from vaultline.hosted.vault_session import ErrorContext
 from vaultline.oauth.authorization import begin_authorization, hosted_prefix
-from vaultline.oauth.browser_binding import BINDING_COOKIE
-from vaultline.oauth.callback import CallbackResult, complete_authorization, verified_state
+from vaultline.oauth.browser_binding import BINDING_COOKIE, BINDING_MAX_AGE, POPUP_BINDING_COOKIE, POPUP_BINDING_PATH
+from vaultline.oauth.callback import CallbackResult, complete_authorization, signed_state, verified_state
+from vaultline.oauth.popups import record_popup_result, start_popup_authorization
 from vaultline.runtime import Runtime, runtime_of
 from vaultline.strict_url import safe_link
 
@@ -81,10 +85,50 @@ async def callback(
     error: str | None = Query(default=None, max_length=200),
 ) -> Response:
     runtime = runtime_of(request)
-    verified = verified_state(runtime, state, binding_cookie=request.cookies.get(BINDING_COOKIE))
-    request.state.hosted_error = ErrorContext(redirect_uri=verified.redirect_uri)
-    result = await complete_authorization(runtime, verified, code=code, error=error)
+    popup_cookie = request.cookies.get(POPUP_BINDING_COOKIE)
+    # In Vault JS's popup, an error page also tells the modal (which shows it), then closes.
+    request.state.hosted_error = ErrorContext(popup=popup_cookie is not None)
+    signed, _ = signed_state(runtime, state)
+    in_popup = signed.popup is not None
+    request.state.hosted_error = ErrorContext(redirect_uri=signed.redirect_uri, popup=in_popup)
+    # Not recorded on the popup when refused: this may be someone else's browser, while the
+    # consumer's own popup can still finish with the same (unspent) state.
+    verified = verified_state(
+        runtime, state, binding_cookie=request.cookies.get(BINDING_COOKIE), popup_cookie=popup_cookie
+    )
+    try:
+        result = await complete_authorization(runtime, verified, code=code, error=error)
+    except VaultError as exc:
+        await record_popup_result(runtime, verified, "failed", message=exc.message)
+        raise
+    if in_popup:
+        await record_popup_result(runtime, verified, result.outcome)
+        return render_popup_result(request, runtime, result)
     return _back(runtime, result)
+
+
+@router.get("/oauth-popup/start", summary="Vault JS's sign-in popup: its first request", status_code=302,
+            responses=_PAGE_ERRORS, include_in_schema=False)  # fmt: skip
+async def start_popup(
+    request: Request,
+    token: str = Query(max_length=128, description="The single-use start token the embedded vault was given"),
+) -> Response:
+    """Trade the start token for this popup's own binding cookie (first-party: the popup is a
+    top-level window) and go on to the provider."""
+    runtime = runtime_of(request)
+    request.state.hosted_error = ErrorContext(popup=True)
+    started = await start_popup_authorization(runtime, token)
+    response = RedirectResponse(started.provider_url, status_code=302, headers=_REDIRECT_HEADERS)
+    set_page_cookie(
+        response,
+        POPUP_BINDING_COOKIE,
+        started.binding,
+        path=POPUP_BINDING_PATH,
+        max_age=BINDING_MAX_AGE,
+        secure=runtime.settings.public_url.startswith("https://"),
+        cross_site=False,
+    )
+    return response
 
 
 def with_confirmation(target: str, result: CallbackResult) -> str:

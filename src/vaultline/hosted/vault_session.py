@@ -82,6 +82,8 @@ class ErrorContext:
     embed_origins: tuple[str, ...] = ()
     embed_origin: str | None = None
     primary_color: str | None = None
+    # Shown in Vault JS's sign-in popup: the page reports the error to the modal that opened it.
+    popup: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 
 from vaultline.errors import Forbidden
 from vaultline.oauth.state import STATE_TTL_SECONDS
 
 BINDING_COOKIE = "vaultline_oauth_binding"
+# Vault JS's sign-in popup is a top-level window that may not see the iframe's partitioned
+# cookies: its first request sets its own binding, random per popup, first-party, for the callback.
+POPUP_BINDING_COOKIE = "vaultline_oauth_popup"
+POPUP_BINDING_PATH = "/vault/callback"
 BINDING_PATHS = ("/vault/authorize", "/vault/callback", "/vault/revoke")
 # A link lives 10 minutes, then its provider state 10 more: the cookie must outlive both.
 BINDING_MAX_AGE = 2 * STATE_TTL_SECONDS
@@ -62,6 +67,16 @@ def binding_digest(binding: str) -> str:
     return _b64(hashlib.sha256(binding.encode()).digest())
 
 
-def check_browser_binding(expected_digest: str, cookie: str | None) -> None:
-    if not cookie or not hmac.compare_digest(binding_digest(cookie).encode(), expected_digest.encode()):
+def new_popup_binding() -> str:
+    """A popup's binding secret: random (it cannot be derived from a session cookie the popup
+    may not see), 256 bits, set by the popup's first response and compared like the derived one."""
+    return secrets.token_urlsafe(32)
+
+
+def check_browser_binding(expected_digest: str, *cookies: str | None) -> None:
+    """Passes when one of this browser's binding cookies (the page's, or a popup's) is the one
+    the state was minted for: each is a secret only this browser holds."""
+    expected = expected_digest.encode()
+    matches = [hmac.compare_digest(binding_digest(cookie).encode(), expected) for cookie in cookies if cookie]
+    if not any(matches):
         raise OAuthBrowserMismatch(detail="the binding cookie is missing or belongs to another session")

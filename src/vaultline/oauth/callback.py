@@ -38,20 +38,29 @@ class CallbackResult:
     confirm_token: str | None = None
 
 
-def verified_state(runtime: Runtime, token: str | None, *, binding_cookie: str | None) -> OAuthState:
-    """The provider state, signed by us and returning to the browser that was sent out with it.
-    Checked before the state is spent, so a refused callback changes nothing at all."""
+def signed_state(runtime: Runtime, token: str | None) -> tuple[OAuthState, bool]:
+    """The provider state's signature, audience and expiry, before the browser is checked; and
+    whether it is a browser's (True) or the backend's own callback state, which stands for none."""
     if not token:
         raise OAuthStateError(detail="the provider returned no state")
     issuer = runtime.settings.public_url
     try:
-        state = verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=issuer)
+        return verify_oauth_token(runtime.keyring, token, audience=STATE_AUDIENCE, issuer=issuer), True
     except OAuthStateError as browser_state_error:
         try:  # a state the application's backend created for its own flow (createCallbackState)
-            return verify_oauth_token(runtime.keyring, token, audience=CALLBACK_STATE_AUDIENCE, issuer=issuer)
+            return verify_oauth_token(runtime.keyring, token, audience=CALLBACK_STATE_AUDIENCE, issuer=issuer), False
         except OAuthStateError:
             raise browser_state_error from None
-    check_browser_binding(state.binding, binding_cookie)
+
+
+def verified_state(
+    runtime: Runtime, token: str | None, *, binding_cookie: str | None, popup_cookie: str | None = None
+) -> OAuthState:
+    """The provider state, signed by us and returning to the browser that was sent out with it.
+    Checked before the state is spent, so a refused callback changes nothing at all."""
+    state, of_a_browser = signed_state(runtime, token)
+    if of_a_browser:
+        check_browser_binding(state.binding, binding_cookie, popup_cookie)
     return state
 
 

@@ -68,6 +68,9 @@ class OAuthState:
     binding: str  # digest of the browser binding cookie; the cookie itself is never in a token
     # The application's ``nonce`` from /vault/authorize: its tokens then wait for POST …/confirm.
     nonce: str | None = None
+    # The Vault JS sign-in popup (store/oauth_popups.py) this authorization runs in, if any: the
+    # callback then records its outcome there and answers the popup instead of redirecting.
+    popup: str | None = None
 
     @property
     def from_backend(self) -> bool:
@@ -75,7 +78,9 @@ class OAuthState:
         return self.session_id == BACKEND_SESSION_ID
 
     def claims(self) -> dict[str, Any]:
-        extra = {"nonce": self.nonce} if self.nonce is not None else {}
+        extra: dict[str, Any] = {"nonce": self.nonce} if self.nonce is not None else {}
+        if self.popup is not None:
+            extra["pop"] = self.popup
         return {
             **extra,
             "jti": self.jti,
@@ -92,7 +97,7 @@ class OAuthState:
         """The same authorization under a new ``jti`` (the provider state's own row)."""
         return OAuthState(
             new_jti(), self.application_id, self.consumer_id, self.unified_api, self.service_id,
-            self.session_id, redirect_uri, self.binding, nonce,
+            self.session_id, redirect_uri, self.binding, nonce, self.popup,
         )  # fmt: skip
 
 
@@ -118,9 +123,9 @@ def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: s
         raise OAuthStateExpired() from exc
     except SessionTokenError as exc:
         raise OAuthStateError(detail=exc.detail) from exc
-    redirect_uri, nonce = claims.get("redirect_uri"), claims.get("nonce")
+    redirect_uri, nonce, popup = claims.get("redirect_uri"), claims.get("nonce"), claims.get("pop")
     return OAuthState(
         str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),
         str(claims["service_id"]), str(claims["sid"]), redirect_uri if isinstance(redirect_uri, str) else None,
-        str(claims["bnd"]), nonce if isinstance(nonce, str) else None,
+        str(claims["bnd"]), nonce if isinstance(nonce, str) else None, popup if isinstance(popup, str) else None,
     )  # fmt: skip

@@ -83,6 +83,96 @@
   var section = window.location.hash && document.getElementById(window.location.hash.slice(1));
   if (section && section.tagName === "DETAILS") section.open = true;
 
+  // The last page of Vault JS's sign-in popup (and its error pages): tell the vault that opened
+  // us (our own origin, never "*"), then close. Without an opener (the provider severed it), the
+  // vault learns the outcome from the server; an error it cannot learn stays on screen here.
+  var popupResult = body.getAttribute("data-oauth-popup-result");
+  if (popupResult) {
+    var told = false;
+    if (window.opener) {
+      try {
+        window.opener.postMessage({
+          source: "vaultline-popup", type: "oauth_result", outcome: popupResult,
+          message: body.getAttribute("data-oauth-popup-message") || ""
+        }, body.getAttribute("data-opener-origin"));
+        told = true;
+      } catch (e) { /* an opener on another origin receives nothing */ }
+    }
+    if (told || popupResult !== "failed") window.close();
+  }
+
+  // Inside Vault JS, Authorize opens the provider in a popup, started from the click itself so
+  // that browsers let it open. The outcome comes from the popup's message or, when the provider
+  // severed window.opener, from polling the sign-in's status on this session.
+  var authorize = document.querySelector("a[data-oauth-popup]");
+  var panel = document.querySelector("[data-oauth-popup-panel]");
+  if (authorize && panel) {
+    var popup = null;
+    var signIn = null; // {statusUrl, deadline} of the sign-in under way; replaced by a new one
+    var showPanel = function (state, message) {
+      panel.querySelectorAll("[data-popup-state]").forEach(function (el) {
+        el.hidden = el.getAttribute("data-popup-state") !== state;
+      });
+      var text = panel.querySelector("[data-popup-message]");
+      if (state === "failed" && text) text.textContent = message || text.getAttribute("data-default-message");
+    };
+    var finish = function (status, message) {
+      signIn = null; // stops polling
+      try { if (popup && !popup.closed) popup.close(); } catch (e) { /* severed: it closes itself */ }
+      if (status === "failed" || status === "expired") { showPanel(status, message); return; }
+      // The page announces the outcome itself (its notice, and onConnectionChange for Vault JS).
+      window.location.assign(panel.getAttribute("data-connection-url"));
+    };
+    var check = function (current) {
+      if (current !== signIn) return;
+      fetch(current.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { status: "failed" }; })
+        .then(function (data) {
+          if (current !== signIn) return;
+          if (data.status !== "pending") { finish(data.status, data.message); return; }
+          if (Date.now() > current.deadline) { finish("expired"); return; }
+          clearTimeout(current.timer);
+          current.timer = setTimeout(function () { check(current); }, 1000);
+        }, function () { // offline for a moment: keep trying until the sign-in expires
+          if (current === signIn) current.timer = setTimeout(function () { check(current); }, 2000);
+        });
+    };
+    var start = function (event) {
+      event.preventDefault();
+      // Synchronously, inside the click: a window opened later (after the fetch) would be blocked.
+      var win = window.open("", "vaultline-oauth", "popup,width=520,height=720");
+      if (!win) { showPanel("blocked"); return; }
+      popup = win;
+      var current = { statusUrl: null, deadline: 0, timer: null };
+      signIn = current;
+      showPanel("waiting");
+      fetch(authorize.getAttribute("data-oauth-popup"), {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (r) { return r.ok ? r.json() : Promise.reject(r); }).then(function (data) {
+        if (current !== signIn) return;
+        win.location.replace(data.start_url); // a single-use start token: the popup has no session cookie
+        current.statusUrl = data.status_url;
+        current.deadline = Date.now() + data.expires_in * 1000;
+        check(current);
+      }).catch(function () {
+        if (current === signIn) finish("failed");
+      });
+    };
+    authorize.addEventListener("click", start);
+    panel.querySelectorAll("[data-popup-open]").forEach(function (button) {
+      button.addEventListener("click", start);
+    });
+    // Only the popup we opened, on our own origin, may report. A success only makes us ask the
+    // server at once (the outcome is the server's); an error is shown as the popup's page said it.
+    window.addEventListener("message", function (event) {
+      if (!popup || event.source !== popup || event.origin !== window.location.origin) return;
+      var data = event.data || {};
+      if (data.source !== "vaultline-popup" || data.type !== "oauth_result" || !signIn) return;
+      if (data.outcome === "failed") { finish("failed", typeof data.message === "string" ? data.message : ""); return; }
+      if (signIn.statusUrl) { clearTimeout(signIn.timer); check(signIn); }
+    });
+  }
+
   var redirect = body.getAttribute("data-auto-redirect");
   if (redirect) setTimeout(function () { window.location.assign(redirect); }, 2500);
 })();
