@@ -52,4 +52,5 @@ def test_large_session_still_opens_in_the_browser(page: Any, vault: Vault) -> No
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == session_path
     # The next click reads the session through the same handle.
     page.get_by_role("link", name="Pipedrive").click()
-    assert page.get_by_label("API token").is_visible()
+    # is_visible() does not wait: right after the click it can still look at the list page.
+    page.get_by_label("API token").wait_for(state="visible")
