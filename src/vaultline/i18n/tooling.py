@@ -102,7 +102,7 @@ def update() -> list[str]:
         catalog.creation_date = catalog.revision_date = _DATE
         catalog.fuzzy = False
         if _write(catalog, path):
-            changed.append(str(path.relative_to(PACKAGE.parent.parent)))
+            changed.append(f"{locale}/LC_MESSAGES/{path.name}")
     return changed
 
 
