@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from tests.support.consumer_logs import flush_logs
 from tests.support.hosted import SAME_ORIGIN, OpenedSession, expired_token, mint
 from tests.support.tenants import Tenant
 from vaultline.i18n.locales import choose_locale, from_accept_language, supported_locale
+from vaultline.oauth.provider_disconnect import disconnect_url, mint_disconnect_token
+from vaultline.runtime import Runtime
 
 
 @pytest.fixture
@@ -149,8 +152,25 @@ async def test_dates_in_the_logs_are_written_the_locale_s_way(
         opened = await _open(client, offering, f"?locale={locale}")
         await flush_logs(app)
         pages[locale] = (await client.get(opened.page("/logs"))).text
+    # The operation is named in the language too (its route's summary is in the catalog).
+    assert "Create Session" in pages["en"] and "Sitzung erstellen" in pages["de"] and "セッションの作成" in pages["ja"]
     shown = {locale: re.search(r'<time datetime="[^"]+">([^<]+)</time>', html) for locale, html in pages.items()}
     assert all(shown.values()), pages["en"][-2000:]
     assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s[AP]M", shown["en"].group(1))  # type: ignore[union-attr]
     assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2}", shown["de"].group(1))  # type: ignore[union-attr]
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}:\d{2}", shown["ja"].group(1))  # type: ignore[union-attr]
+
+
+async def test_the_provider_disconnect_page_speaks_the_browser_s_language(
+    app: FastAPI, client: httpx.AsyncClient, offering: Tenant
+) -> None:
+    runtime: Runtime = app.state.runtime
+    token = mint_disconnect_token(
+        runtime, application_id=offering.application_id, service_id="hubspot", consumer_id="c1"
+    )
+    path = urlsplit(disconnect_url(runtime, token, "hubspot")).path
+    page = await client.get(path, headers={"Accept-Language": "ja-JP,ja;q=0.9,en;q=0.5"})
+    assert page.status_code == 200, page.text
+    assert _lang(page.text) == "ja" and "HubSpot の接続は解除されました" in page.text
+    english = await client.get(path)
+    assert _lang(english.text) == "en" and "HubSpot is disconnected" in english.text

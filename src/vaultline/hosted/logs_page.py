@@ -49,7 +49,10 @@ async def logs_page(request: Request, session_id: str) -> Response:
             {
                 "iso": iso,
                 "display": vault.translator.format_datetime(moment),
-                "name": entry.operation_name,
+                # The operation's name is its route's summary, extracted into the catalog.
+                "name": vault.gettext(entry.operation_name)
+                if vault.translator.has(entry.operation_name)
+                else entry.operation_name,
                 "request": f"{entry.method} {entry.path}",
                 "status": entry.status_code,
                 "success": entry.success,

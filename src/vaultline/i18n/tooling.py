@@ -6,15 +6,17 @@ from one. The tests call ``problems()`` too, so CI fails on whatever ``check`` w
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.pofile import read_po, write_po
 
 from vaultline.i18n.locales import DEFAULT_LOCALE, SUPPORTED_LOCALES
@@ -27,9 +29,28 @@ TRANSLATED = tuple(locale for locale in SUPPORTED_LOCALES if locale != DEFAULT_L
 # Fixed dates: re-running the tools changes a file only when its messages change.
 _DATE = datetime(2026, 11, 25, tzinfo=UTC)
 _HEADER = "# Messages of Vaultline's Hosted Vault. Extracted by scripts/i18n: see docs/i18n.md.\n#"
-_METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
+_METHODS = [
+    ("**/templates/**.html", "jinja2.ext:babel_extract"),
+    ("**.py", "vaultline.i18n.tooling:extract_python_and_route_summaries"),
+]
 _OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
 _SKIPPED = ("migrations", "__pycache__")
+
+
+def extract_python_and_route_summaries(
+    fileobj: BinaryIO, keywords: Mapping[str, Any], comment_tags: Collection[str], options: dict[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    """Babel's Python extraction, plus each route's ``summary="…"``: it names the operation on
+    the consumer's logs page (hosted/logs_page.py translates it there)."""
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)  # type: ignore[arg-type]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "summary" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    # As if marked N_("…"); the comment reaches the translators.
+                    yield value.lineno, "N_", value.value, ["An API operation, as a consumer's logs page names it"]
 
 
 def po_path(locale: str) -> Path:
