@@ -4,6 +4,7 @@ entries never served, and the catalog texts' translations made for integrations 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,12 @@ def test_a_catalog_text_an_operator_changed_stays_as_written() -> None:
     localized = texts.localized(changed, "nl")
     assert localized.tag_line == "Our own words for Pipedrive."
     assert localized.form_fields[0].label == "API-token"  # unchanged texts are still translated
+
+
+def test_no_template_hides_gettext_behind_a_variable_named_underscore() -> None:
+    """``{% set _ = list.append(x) %}`` (a common Jinja idiom) makes every later ``_("…")`` of
+    that template call None: a 500 on exactly the pages that reach both."""
+    templates = tooling.PACKAGE / "hosted" / "templates"
+    shadowing = re.compile(r"{%-?\s*(?:set|for)\s+_\s*(?:=|,|in\b)")
+    offenders = [path.name for path in sorted(templates.glob("*.html")) if shadowing.search(path.read_text())]
+    assert not offenders, f"templates assigning `_`: {offenders}"

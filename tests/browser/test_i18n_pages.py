@@ -64,9 +64,16 @@ class VaultTour:
         if self.locale in SCREENSHOTS:
             screenshot(self.page, f"i18n-{self.locale}-{stop}")
 
-    def submit(self, selector: str) -> None:
-        with self.page.expect_navigation():
+    def goto(self, url: str, *, status: int = 200) -> None:
+        response = self.page.goto(url)
+        assert response is not None and response.status == status, (url, response and response.status)
+
+    def submit(self, selector: str, *, status: int = 200) -> None:
+        """Press a form's button; the page it ends on (after the redirect) has ``status``."""
+        with self.page.expect_navigation() as navigation:
             self.page.click(selector)
+        response = navigation.value
+        assert response is not None and response.status == status, (selector, response and response.status)
 
 
 def _mint(vault: Vault, consumer: str) -> dict[str, str]:
@@ -86,22 +93,22 @@ def test_every_page_speaks_the_locale(browser_in: Any, vault: Vault, locale: str
     page = browser_in("en-US")  # the query parameter wins over the browser's language
     tour = VaultTour(page, locale)
     minted = _mint(vault, f"i18n-{locale}")
-    page.goto(minted["session_uri"] + f"?locale={locale}")
+    tour.goto(minted["session_uri"] + f"?locale={locale}")
     tour.check("integrations")
     base = page.url.rsplit("/integrations", 1)[0]
 
-    page.goto(f"{base}/integrations?q=zzzz")
+    tour.goto(f"{base}/integrations?q=zzzz")
     tour.check("search-no-match")
-    page.goto(f"{base}/suggestions")
+    tour.goto(f"{base}/suggestions")
     tour.check("suggestions")
-    page.goto(f"{base}/logs")
+    tour.goto(f"{base}/logs")
     assert page.locator("table.logs time").count() > 0
     tour.check("logs")
 
-    page.goto(f"{base}/integrations/crm/pipedrive")
+    tour.goto(f"{base}/integrations/crm/pipedrive")
     tour.check("connect-form")
     page.fill("#field-api_token", "not-a-token")
-    tour.submit("form.form button[type=submit]")
+    tour.submit("form.form button[type=submit]", status=422)
     assert page.locator("#field-api_token").get_attribute("aria-invalid") == "true"
     tour.check("connect-inline-error")
     page.fill("#field-api_token", PIPEDRIVE_TOKEN)
@@ -112,9 +119,12 @@ def test_every_page_speaks_the_locale(browser_in: Any, vault: Vault, locale: str
     tour.submit("#resources button[type=submit]")
     tour.check("resources-saved")
 
-    page.goto(f"{base}/integrations/crm/pipedrive?step=reauthorize")
+    tour.goto(f"{base}/integrations/crm/pipedrive?step=reauthorize")
     tour.check("reauthorize")
-    page.goto(f"{base}/integrations/crm/pipedrive")
+    page.fill("#field-api_token", "still-not-a-token")
+    tour.submit("form.form button[type=submit]", status=422)
+    tour.check("reauthorize-inline-error")
+    tour.goto(f"{base}/integrations/crm/pipedrive")
     tour.submit("[data-action=disable]")
     tour.check("disabled")
     tour.submit("[data-action=enable]")
@@ -127,16 +137,16 @@ def test_every_page_speaks_the_locale(browser_in: Any, vault: Vault, locale: str
     tour.submit("button.danger")
     tour.check("deleted")
 
-    page.goto(f"{base}/integrations/hris/bamboohr")
+    tour.goto(f"{base}/integrations/hris/bamboohr")
     tour.check("bamboohr-form")
-    page.goto(f"{base}/integrations/crm/hubspot")
+    tour.goto(f"{base}/integrations/crm/hubspot")
     tour.check("oauth-not-ready")
-    page.goto(f"{base}/integrations/crm/no-such-integration")
+    tour.goto(f"{base}/integrations/crm/no-such-integration", status=404)
     tour.check("not-found")
-    page.goto(f"{vault.url}/session/not-a-token?locale={locale}")
+    tour.goto(f"{vault.url}/session/not-a-token?locale={locale}", status=401)
     tour.check("invalid-link")
 
-    assert len(tour.stops) == 18
+    assert len(tour.stops) == 19
     assert not tour.found, f"English left on the {locale} pages: {tour.found}"
 
 
