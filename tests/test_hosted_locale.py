@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import PUBLIC_URL
 from tests.support.connections import offer
 from tests.support.consumer_logs import flush_logs
 from tests.support.hosted import SAME_ORIGIN, OpenedSession, expired_token, mint
@@ -174,3 +175,22 @@ async def test_the_provider_disconnect_page_speaks_the_browser_s_language(
     assert _lang(page.text) == "ja" and "HubSpot の接続は解除されました" in page.text
     english = await client.get(path)
     assert _lang(english.text) == "en" and "HubSpot is disconnected" in english.text
+
+
+async def test_a_vault_link_opens_in_its_locale_and_refuses_in_it(
+    app: FastAPI, client: httpx.AsyncClient, offering: Tenant
+) -> None:
+    created = await client.post("/vault/links", headers=offering.headers("c9"), json={"locale": "es-ES"})
+    assert created.status_code == 201, created.text
+    path = "/" + created.json()["data"]["url"].split("/", 3)[3]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as first:
+        opened = await first.get(path, headers={"Accept-Language": "de"})  # the link's language wins
+        assert opened.status_code == 303, opened.text
+        page = await first.get(opened.headers["location"])
+        assert _lang(page.text) == "es" and "<h1>Integraciones</h1>" in page.text
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL) as second:
+        refused = await second.get(path)  # single-use: another browser is refused, in Spanish
+        assert refused.status_code == 403 and _lang(refused.text) == "es"
+        assert "Este enlace ya se ha usado" in refused.text
+    unknown = await client.get("/link/vl_link_unknown", headers={"Accept-Language": "ja"})
+    assert _lang(unknown.text) == "ja" and "このリンクは無効です" in unknown.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -49,10 +50,23 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    # Under pytest-xdist, each worker draws from its own range below the ephemeral ports (as the
+    # server's tests/support/live_server.py does): workers never race for one port.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port: int = probe.getsockname()[1]
+            return port
+    low = 32_000 - (int(worker.removeprefix("gw")) + 1) * 200
+    for candidate in random.sample(range(low, low + 200), 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    raise RuntimeError(f"no free port in {low}-{low + 199} for xdist worker {worker}")
 
 
 def _server_environment(data_dir: Path, public_url: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from vaultline.oauth.confirmation import new_pending_confirmation
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ensure_connection, get_connection
 from vaultline.store.integrations import set_integrations_enabled, set_oauth_client
+from vaultline.store.token_refresh import record_refresh_failure
 from vaultline_sdk import SDK, AsyncSDK, BadRequestError, NotFoundError, PermissionDeniedError, UnprocessableEntityError
 
 HUBSPOT = ("crm", "hubspot")
@@ -116,3 +117,31 @@ def test_callback_state_and_confirm_over_a_socket(live_tenant: Tenant) -> None:
         consumer = sdk.with_options(session_token=sdk.sessions.create("acme").session_token)
         with pytest.raises(PermissionDeniedError):
             consumer.connection_oauth.create_callback_state("acme", *HUBSPOT, redirect_uri=APP_PAGE)
+
+
+async def test_health_pending_refresh_shows_the_retention_window(
+    async_sdk: AsyncSDK, server_app: FastAPI, asgi_tenant: Tenant
+) -> None:
+    """Refreshes that keep failing (recorded as the server's token keeper records them) show as
+    ``pending_refresh`` with Apideck's epoch-millisecond fields; a healthy connection has 0s."""
+    await offer_hubspot(server_app, asgi_tenant)
+    runtime: Runtime = server_app.state.runtime
+    definition = runtime.catalog.find(unified_api="crm", service_id="hubspot")
+    assert definition is not None
+    ids = {"application_id": asgi_tenant.application_id, "consumer_id": "acme", "unified_api": "crm"}
+    async with runtime.engine.begin() as connection:
+        created = await ensure_connection(connection, **ids, service_id="hubspot")
+        before = await get_connection(connection, **ids, service_id="hubspot", ring=runtime.master_keys)
+        assert before is not None
+        tokens = NewTokens({"access_token": "at-1", "refresh_token": "rt-1", "expires_at": 4_102_444_800_000})
+        await write_connection_change(connection, runtime, definition, before, tokens, created=created)
+    healthy = await async_sdk.connections.get("acme", *HUBSPOT)
+    assert (healthy.health, healthy.credentials_expire_at, healthy.last_refresh_failed_at) == ("ok", 0, 0)
+    async with runtime.engine.begin() as connection:
+        await record_refresh_failure(
+            connection, pk=before.pk, failures=3, failed_at=1_730_000_000_000, retry_at=1_730_000_060_000,
+            credentials_expire_at=1_730_604_800_000,
+        )  # fmt: skip
+    pending = await async_sdk.connections.get("acme", *HUBSPOT)
+    assert (pending.state, pending.health) == ("callable", "pending_refresh")
+    assert (pending.credentials_expire_at, pending.last_refresh_failed_at) == (1_730_604_800_000, 1_730_000_000_000)

@@ -23,6 +23,7 @@ from vaultline.api import (
     consumer_stats,
     consumers,
     error_docs,
+    links,
     logs,
     metrics,
     provider_disconnect,
@@ -40,11 +41,12 @@ from vaultline.config import Settings
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
-from vaultline.hosted import install_hosted_vault, oauth_pages, provider_disconnect_pages, revoke_pages
+from vaultline.hosted import install_hosted_vault, link_pages, oauth_pages, provider_disconnect_pages, revoke_pages
 from vaultline.hosted.error_pages import render_error_page, renders_error_pages
 from vaultline.log_escape import escape_for_log
 from vaultline.middleware import BodyLimitMiddleware, RequestContextMiddleware, loggable_path
 from vaultline.nul_guard import NulGuardMiddleware
+from vaultline.oauth.token_keeper import TokenKeeper
 from vaultline.request_metrics import LabelledRoute, RequestMetricsMiddleware
 from vaultline.responses import PRIVATE, JSONResponse
 from vaultline.runtime import Runtime
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings)
         app.state.runtime = runtime
+        # Every serving process keeps OAuth tokens fresh; the row locks make it one refresh per connection.
+        app.state.token_keeper = runtime.start_worker(TokenKeeper(runtime)) if settings.token_refresh_worker else None
         app.state.api_key_cache = ApiKeyCache()
         app.state.auth_throttle = AuthThrottle.from_settings(settings)
         try:
@@ -100,8 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(connection_actions.router)
     app.include_router(oauth_pages.router)
     app.include_router(revoke_pages.router)
+    app.include_router(link_pages.router)
     app.include_router(provider_disconnect_pages.router)
     app.include_router(provider_disconnect.router)
+    app.include_router(links.router)
     app.include_router(logs.router)
     app.include_router(well_known.router)
     app.include_router(metrics.router)

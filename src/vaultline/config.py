@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vaultline.smtp_url import InvalidSmtpUrl, parse_smtp_url
 from vaultline.strict_url import InvalidUrl, parse_strict_url
 
 # The longest session a caller may ask for. Signing keys live at least this long after
@@ -62,6 +63,28 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # How often an instance looks for due events another instance (or the CLI) enqueued.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # OAuth tokens kept alive by a background worker in every serving process (docs/token-refresh.md).
+    # Off only for a deployment where something else refreshes them; reads still refresh on demand.
+    token_refresh_worker: bool = True
+    # How often the worker looks for tokens due; a pass that finds a full batch looks again at once.
+    token_refresh_poll_seconds: float = Field(default=30.0, gt=0)
+    # Refresh this long before the access token expires (at most half its lifetime), well above
+    # the 60 s a read leaves, so a backend never waits on the provider.
+    token_refresh_margin_seconds: int = Field(default=600, ge=60)
+    # Refresh tokens of providers that revoke unused ones (catalog: oauth.revokes_idle_refresh_tokens)
+    # are used at least this often even when the access token lives longer.
+    token_refresh_idle_seconds: int = Field(default=86_400, ge=600)
+    # After a failed refresh the next try waits ~base seconds, twice as long after each further
+    # failure (with jitter), at most max seconds.
+    token_refresh_retry_base_seconds: float = Field(default=60.0, gt=0)
+    token_refresh_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # This many failures in a row (or one when the access token has expired) make the connection
+    # ``pending_refresh``; if refreshes still fail when the retention window ends, ``needs_auth``.
+    token_refresh_pending_after_failures: int = Field(default=3, ge=1)
+    token_refresh_retention_seconds: int = Field(default=7 * 86_400, ge=0)
+    # Connections one pass handles (4 at a time, each holding a database connection while the
+    # provider answers).
+    token_refresh_batch: int = Field(default=50, ge=1, le=1000)
     # Failed authentications (unknown API keys, invalid session tokens) per client address: after
     # this many within the window, further invalid attempts from that address get 429 before any
     # database query, until the window ends. Valid credentials keep working. 0 turns it off.
@@ -84,6 +107,15 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=1000, ge=1)
     # GET /metrics answers only with `Authorization: Bearer <this>`; unset, it answers 404.
     metrics_token: SecretStr | None = None
+    # Where Vault link emails go (smtp_url.py): smtp://user:password@host:port?from=addr, or smtps://.
+    # Unset: POST /vault/links refuses send_to.
+    smtp_url: SecretStr | None = None
+    # Email delivery from the outbox: retries back off from base seconds, doubling (with jitter) up
+    # to max seconds; after max_attempts the message is given up (and erased).
+    email_retry_base_seconds: float = Field(default=30.0, gt=0)
+    email_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    email_max_attempts: int = Field(default=12, ge=1)
+    email_timeout_seconds: float = Field(default=20.0, gt=0)
 
     @field_validator("public_url")
     @classmethod
@@ -103,6 +135,17 @@ class Settings(BaseSettings):
             return None  # an empty variable means "off", not "any empty bearer token"
         if len(value.get_secret_value()) < MIN_METRICS_TOKEN_LENGTH:
             raise ValueError(f"VAULTLINE_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_LENGTH} characters")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _usable_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            parse_smtp_url(value.get_secret_value())
+        except InvalidSmtpUrl as exc:
+            raise ValueError(f"VAULTLINE_SMTP_URL {exc}") from None
         return value
 
     @field_validator("trusted_proxies", mode="before")

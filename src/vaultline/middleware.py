@@ -23,10 +23,12 @@ MAX_BODY_BYTES = 64 * 1024
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._\-]{1,128}")
 # Tokens travel in this path once (then leave the URL); they must never reach a log.
 _SESSION_PATH = re.compile(r"^/session/[^/?]+")
+# Vault links likewise: the path is the only copy of the link's secret.
+_LINK_PATH = re.compile(r"^/link/[^/?]+")
 
 
 def redact_path(path: str) -> str:
-    return _SESSION_PATH.sub("/session/[redacted]", path)
+    return _LINK_PATH.sub("/link/[redacted]", _SESSION_PATH.sub("/session/[redacted]", path))
 
 
 def loggable_path(path: str) -> str:

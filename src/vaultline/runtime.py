@@ -9,21 +9,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
 from vaultline.catalog.loader import Catalog, load_catalog
+from vaultline.clock import now_ms
 from vaultline.config import Settings
 from vaultline.consumer_logs.recorder import LogRecorder
 from vaultline.consumer_logs.retention import keep_consumer_logs_pruned
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
 from vaultline.db.engine import create_engine, migrate, schema_is_current
 from vaultline.keyed_locks import KeyedLocks
+from vaultline.mail.delivery import EmailDeliverer
 from vaultline.sessions.recorder import SessionRecorder
+from vaultline.smtp_url import SmtpTarget, parse_smtp_url
 from vaultline.store.server_secrets import API_KEY_HASH_KEY, load_or_create_secret
 from vaultline.tokens.keyring import KeyRing
 from vaultline.webhooks.delivery import WebhookDeliverer
@@ -31,6 +34,18 @@ from vaultline.webhooks.delivery import WebhookDeliverer
 log = logging.getLogger(__name__)
 
 _CLOSE_TIMEOUT_SECONDS = 15
+
+
+class BackgroundWorker(Protocol):
+    """A worker a flow above the runtime runs in a serving process (e.g. oauth/token_keeper.py):
+    the runtime cannot import it, so the app starts it here and the runtime stops it."""
+
+    def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+Worker = TypeVar("Worker", bound=BackgroundWorker)
 
 
 @dataclass
@@ -43,10 +58,14 @@ class Runtime:
     recorder: SessionRecorder
     catalog: Catalog
     webhooks: WebhookDeliverer | None = None
+    emails: EmailDeliverer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _workers: list[BackgroundWorker] = field(default_factory=list)
     # One OAuth token refresh per connection at a time in this process (see oauth/refresh.py).
     oauth_refresh_locks: KeyedLocks = field(default_factory=KeyedLocks)
     consumer_logs: LogRecorder = field(init=False)
+    # Epoch milliseconds for rules that depend on the time (a Vault link's expiry); tests replace it.
+    clock: Callable[[], int] = now_ms
 
     def __post_init__(self) -> None:
         self.consumer_logs = LogRecorder(self.engine)
@@ -84,11 +103,30 @@ class Runtime:
             runtime._tasks.append(asyncio.create_task(keyring.keep_fresh(), name="vaultline-keyring-refresh"))
             runtime.webhooks = WebhookDeliverer(engine, master_keys, settings)
             runtime.webhooks.start()
+            if runtime.smtp_target is not None:
+                runtime.emails = EmailDeliverer(engine, master_keys, settings, runtime.smtp_target)
+                runtime.emails.start()
         return runtime
 
+    @property
+    def smtp_target(self) -> SmtpTarget | None:
+        """Where emails go; None without ``VAULTLINE_SMTP_URL`` (validated at start-up)."""
+        url = self.settings.smtp_url
+        return parse_smtp_url(url.get_secret_value()) if url is not None else None
+
+    def start_worker(self, worker: Worker) -> Worker:
+        """Start ``worker`` now and stop it first at ``close`` (its work may enqueue webhooks)."""
+        worker.start()
+        self._workers.append(worker)
+        return worker
+
     async def close(self) -> None:
+        for worker in self._workers:
+            await _bounded(worker.close(), type(worker).__name__)
         if self.webhooks is not None:
             await _bounded(self.webhooks.close(), "webhook delivery")
+        if self.emails is not None:
+            await _bounded(self.emails.close(), "email delivery")
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -47,10 +48,25 @@ def create_app_via_cli(env: dict[str, str], name: str, *extra: str) -> dict[str,
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port nothing listens on. Servers bind it a moment later, so under pytest-xdist
+    each worker draws from its own range below the kernel's ephemeral ports: two workers can then
+    never pick the same port in that moment (and a readiness check never reaches another worker's
+    server)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", … under xdist
+    if not worker.startswith("gw"):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+            return port
+    low = 20_000 + int(worker.removeprefix("gw")) * 500
+    for candidate in random.sample(range(low, low + 500), 500):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    raise RuntimeError(f"no free port in {low}-{low + 499} for xdist worker {worker}")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from vaultline_sdk.resources import (
     AsyncConsumers,
     AsyncLogs,
     AsyncSessions,
+    AsyncVaultLinks,
     ConnectionConsents,
     ConnectionOAuth,
     Connections,
@@ -26,6 +27,7 @@ from vaultline_sdk.resources import (
     Consumers,
     Logs,
     Sessions,
+    VaultLinks,
 )
 
 _SETTINGS_DOC = """
@@ -68,6 +70,8 @@ class SDK:
     """One resource's default values on a consumer's connection: get, update."""
     logs: Logs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
+    links: VaultLinks
+    """Vault links (Vaultline's own): URLs that open the Hosted Vault for a consumer, emailed if asked."""
 
     def __init__(
         self,
@@ -95,6 +99,7 @@ class SDK:
         self.connection_oauth = ConnectionOAuth(self._client)
         self.connection_settings = ConnectionSettings(self._client)
         self.logs = Logs(self._client)
+        self.links = VaultLinks(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 
@@ -160,6 +165,8 @@ class AsyncSDK:
     """One resource's default values on a consumer's connection: get, update."""
     logs: AsyncLogs
     """A consumer's Vault API calls, newest first, filtered as Apideck's ``LogsFilter``."""
+    links: AsyncVaultLinks
+    """Vault links (Vaultline's own): URLs that open the Hosted Vault for a consumer, emailed if asked."""
 
     def __init__(
         self,
@@ -187,6 +194,7 @@ class AsyncSDK:
         self.connection_oauth = AsyncConnectionOAuth(self._client)
         self.connection_settings = AsyncConnectionSettings(self._client)
         self.logs = AsyncLogs(self._client)
+        self.links = AsyncVaultLinks(self._client)
 
     __init__.__doc__ = _SETTINGS_DOC
 

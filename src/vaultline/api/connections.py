@@ -16,9 +16,9 @@ from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
 from vaultline.connections.consents import consent_input_decision, record_consent
 from vaultline.connections.offered import find_connection, offered_connections
-from vaultline.connections.validation import validate_connection_settings
 from vaultline.fields import RequestModel
 from vaultline.oauth.credentials import usable_credentials
+from vaultline.oauth.forced_refresh import validate_connection as validate_or_refresh
 from vaultline.responses import PRIVATE, ok
 from vaultline.runtime import runtime_of
 
@@ -129,11 +129,13 @@ async def remove_connection(request: Request, unified_api: str, service_id: str)
     responses=documented_errors(400, 401, 403, 404, 413, 415, 422),
 )
 async def validate_connection(request: Request, unified_api: str, service_id: str) -> Response:
-    """Check the stored values without calling the provider: every required value present and
-    in its documented format. Failing makes the connection ``invalid`` until its settings change."""
+    """OAuth: force a token refresh at the provider, whatever the token's expiry; a refused
+    refresh token makes the connection ``invalid``. Others: check the stored values (every
+    required value present and in its documented format); failing makes the connection
+    ``invalid`` until its settings change."""
     caller = await authenticate_connections_caller(request)
     await read_json_body(request, EmptyBody, required=False)
-    result = await validate_connection_settings(runtime_of(request), caller, unified_api, service_id)
+    result = await validate_or_refresh(runtime_of(request), caller, unified_api, service_id)
     return ok({"id": connection_id(unified_api, service_id), "state": result.state, "problems": result.problems})
 
 

@@ -117,3 +117,48 @@ class ConsumerRequestCounts(BaseModel):
 
 class ConsumerRequestCountsResponse(Envelope):
     data: ConsumerRequestCounts
+
+
+class LinkCreated(BaseModel):
+    id: str
+    url: str
+    expires_at: str
+
+
+class CreateLinkResponse(Envelope):
+    data: LinkCreated
+
+
+class LinkEmail(BaseModel):
+    status: Literal["pending", "sent", "dead", "cancelled"]
+    attempts: int
+    sent_at: str | None
+    last_error: str | None
+
+
+class LinkView(BaseModel):
+    id: str
+    application_id: str
+    consumer_id: str
+    state: Literal["active", "expired", "revoked"]
+    single_use: bool
+    bound: bool
+    locale: str | None
+    send_to: str | None
+    created_at: str
+    expires_at: str
+    revoked_at: str | None
+    first_opened_at: str | None
+    last_opened_at: str | None
+    open_count: int
+    email: LinkEmail | None = None
+
+
+class LinkResponse(Envelope):
+    data: LinkView
+
+
+class LinksPage(Envelope):
+    data: list[LinkView]
+    meta: Meta
+    links: Links

@@ -90,6 +90,10 @@ class OAuthSpec(DefinitionModel):
     # Extra query parameters the provider needs to hand out a refresh token (e.g. Google's
     # access_type=offline).
     authorize_params: dict[str, str] = Field(default_factory=dict)
+    # The provider revokes refresh tokens left unused for a while (Google after six months, Box
+    # and Xero after 60 days, Microsoft after 90): the token keeper uses them at least daily
+    # even when the access token lives longer (docs/token-refresh.md).
+    revokes_idle_refresh_tokens: bool = False
 
     @model_validator(mode="after")
     def _authorize_url_for_code_grant(self) -> OAuthSpec:

@@ -96,7 +96,34 @@ def build_parser() -> argparse.ArgumentParser:
     rotate_master.add_argument("--batch-size", type=int, default=200)
     rotate_master.set_defaults(handler="keys_commands:rotate_master")
     _add_integrations_parser(commands)
+    _add_links_parser(commands)
     return parser
+
+
+def _add_links_parser(commands: Any) -> None:
+    links = commands.add_parser("links", help="Vault links: URLs that open the Hosted Vault for a consumer")
+    sub = links.add_subparsers(dest="links_command", required=True)
+    create = sub.add_parser("create", help="create a link and print its URL (shown once: it is stored hashed)")
+    create.add_argument("--app", metavar="APP_ID", required=True)
+    create.add_argument("--consumer", metavar="CONSUMER_ID", required=True)
+    create.add_argument("--expires-in", type=int, metavar="SECONDS", help="at most 604800 (7 days); default 72 hours")
+    create.add_argument("--multi-use", action="store_true", help="any browser may open it (default: the first only)")
+    create.add_argument("--send-to", metavar="EMAIL", help="email it (a server with VAULTLINE_SMTP_URL sends it)")
+    create.add_argument("--locale", metavar="LANG", help="the email's language, e.g. nl")
+    create.add_argument("--session", metavar="JSON", help="a POST /vault/sessions body: settings, theme…")
+    create.add_argument("--json", action="store_true", help="print one JSON object (with `url`)")
+    create.set_defaults(handler="links_commands:create")
+    listing = sub.add_parser("list", help="a consumer's links, newest first")
+    listing.add_argument("--app", metavar="APP_ID", required=True)
+    listing.add_argument("--consumer", metavar="CONSUMER_ID", required=True)
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler="links_commands:list_consumer_links")
+    revoke = sub.add_parser("revoke", help="stop a link from opening the vault")
+    revoke.add_argument("--app", metavar="APP_ID", required=True)
+    revoke.add_argument("link_id", metavar="LINK_ID")
+    revoke.add_argument("--json", action="store_true")
+    revoke.set_defaults(handler="links_commands:revoke")
 
 
 def _add_integrations_parser(commands: Any) -> None:

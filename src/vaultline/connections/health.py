@@ -6,10 +6,11 @@ first that applies:
 - ``pending_confirmation``: OAuth tokens from a ``nonce`` flow wait for POST …/confirm;
 - ``needs_consent``: the application's data scopes need a consent the consumer has not given;
 - ``missing_settings``: a required setting is empty;
+- ``pending_refresh``: OAuth token refreshes keep failing; usable until ``credentials_expire_at``
+  (oauth/refresh_outcomes.py), then ``needs_auth``;
 - ``ok``: callable.
 
-``pending_refresh`` and ``degraded`` describe provider calls Vaultline does not make on the
-consumer's behalf, so they never appear. A connection that is only ``available`` has no health.
+A connection that is only ``available`` has no health.
 """
 
 from __future__ import annotations
@@ -39,4 +40,6 @@ def connection_health(
         return "needs_consent"
     if missing_required_settings(definition, record.settings):
         return "missing_settings"
+    if record.credentials_expire_at is not None:
+        return "pending_refresh"
     return "ok"

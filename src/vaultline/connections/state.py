@@ -75,5 +75,8 @@ def validation_problems(definition: IntegrationDefinition, settings: dict[str, A
 
 
 def supports_validation(definition: IntegrationDefinition) -> bool:
-    # OAuth validation means refreshing the token at the provider: that arrives with the OAuth flow.
+    # OAuth validation forces a token refresh (oauth/forced_refresh.py): only tokens from an
+    # authorization have a refresh token; stored-credentials grants are renewed on read.
+    if definition.oauth is not None:
+        return definition.oauth.grant_type == "authorization_code"
     return definition.auth_type in ("apiKey", "basic", "none")

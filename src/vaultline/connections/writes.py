@@ -11,7 +11,9 @@ from typing import Any, Literal, overload
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
 from vaultline.connections.change_events import enqueue_connection_change
+from vaultline.connections.token_schedule import next_refresh_at
 from vaultline.runtime import Runtime
 from vaultline.store.connection_marks import append_consent, set_pending_confirmation
 from vaultline.store.connections import (
@@ -67,6 +69,15 @@ class ImportedConnection:
 @dataclass(frozen=True, slots=True)
 class Deletion:
     """The connection and everything stored with it go."""
+
+
+def _refresh_due(
+    runtime: Runtime, definition: IntegrationDefinition, credentials: dict[str, Any] | None, error: str | None
+) -> int | None:
+    """When the token keeper refreshes tokens stored now; never for tokens found unusable."""
+    if error is not None:
+        return None
+    return next_refresh_at(definition, credentials, runtime.settings, stored_at=now_ms())
 
 
 @overload
@@ -135,6 +146,7 @@ async def write_connection_change(
                 credentials=write.credentials,
                 ring=ring,
                 validation_error=write.changes.validation_error,
+                refresh_due_at=_refresh_due(runtime, definition, write.credentials, write.changes.validation_error),
             )
             # Imported tokens are usable at once: whatever a nonce flow left pending is dropped.
             await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
@@ -145,6 +157,7 @@ async def write_connection_change(
                 credentials=write.credentials,
                 ring=ring,
                 validation_error=write.validation_error,
+                refresh_due_at=_refresh_due(runtime, definition, write.credentials, write.validation_error),
             )
             pending = write.pending_confirmation
             if pending != "keep":

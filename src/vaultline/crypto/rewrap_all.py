@@ -19,6 +19,7 @@ from vaultline.db.schema import (
     application_integrations,
     application_webhooks,
     connections,
+    email_outbox,
     oauth_states,
     server_secrets,
     signing_keys,
@@ -34,6 +35,7 @@ SEALED_COLUMNS: tuple[tuple[Table, str], ...] = (
     (connections, "credentials_sealed"),
     (application_webhooks, "secret_sealed"),
     (oauth_states, "code_verifier_sealed"),
+    (email_outbox, "message_sealed"),
 )
 
 

@@ -166,8 +166,16 @@ connections = Table(
     Column("confirm_expires_at", BigInteger, nullable=True),
     # The consumer's consent records to the application's data scopes, oldest first (append-only).
     Column("consents", JSON, nullable=True),
+    # OAuth tokens kept alive (oauth/token_keeper.py): when the token is next refreshed (null: never,
+    # e.g. no refresh token), consecutive failed refreshes, the last one, and the end of the
+    # retention window that opened when the connection went ``pending_refresh``.
+    Column("refresh_due_at", BigInteger, nullable=True),
+    Column("refresh_failures", Integer, nullable=False, server_default="0"),
+    Column("last_refresh_failed_at", BigInteger, nullable=True),
+    Column("credentials_expire_at", BigInteger, nullable=True),
     UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
 )
+Index("ix_connections_refresh_due_at", connections.c.refresh_due_at)
 
 # An application's webhook endpoint: where ``vault.connection.*`` events go, signed with the secret.
 application_webhooks = Table(
@@ -262,3 +270,59 @@ oauth_states = Table(
     Column("used_at", BigInteger, nullable=True),
     Index("ix_oauth_states_expires_at", "expires_at"),
 )
+
+# A Vault link: a URL an application hands a consumer (or has emailed) that mints a fresh session
+# each time it is opened, until it expires or is revoked. Only the SHA-256 of the URL's secret is
+# stored; ``id`` is a separate public name. A single-use link is bound to the first browser that
+# opens it: ``binding_hash`` is the SHA-256 of the random value that browser holds in a cookie.
+vault_links = Table(
+    "vault_links",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("consumer_id", String(255), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    # The session body each opening mints from (validated when the link was created).
+    Column("session_request", JSON, nullable=False),
+    Column("single_use", Boolean, nullable=False),
+    Column("locale", String(35), nullable=True),
+    Column("send_to", String(320), nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    Column("binding_hash", String(64), nullable=True),
+    Column("first_opened_at", BigInteger, nullable=True),
+    Column("last_opened_at", BigInteger, nullable=True),
+    Column("open_count", Integer, nullable=False),
+    # When vault.link.expired was enqueued (once, on the first visit after expiry).
+    Column("expired_noted_at", BigInteger, nullable=True),
+)
+Index(
+    "ix_vault_links_app_consumer_created",
+    vault_links.c.application_id,
+    vault_links.c.consumer_id,
+    vault_links.c.created_at,
+)
+
+# The email outbox: a message is inserted with the link it carries, then sent at least once by a
+# background worker holding a lease, with retries. The message (it holds the link's URL, a secret)
+# is sealed, and erased once sent or given up.
+email_outbox = Table(
+    "email_outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("application_id", String(64), ForeignKey("applications.id", ondelete="CASCADE"), nullable=False),
+    Column("link_id", String(64), ForeignKey("vault_links.id", ondelete="CASCADE"), nullable=True),
+    Column("recipient", String(320), nullable=False),
+    Column("message_sealed", Text, nullable=True),
+    Column("status", String(16), nullable=False),  # pending | sent | dead | cancelled
+    Column("created_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sent_at", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("locked_until", BigInteger, nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+)
+Index("ix_email_outbox_status_next_attempt_at", email_outbox.c.status, email_outbox.c.next_attempt_at)
+Index("ix_email_outbox_link_id", email_outbox.c.link_id)

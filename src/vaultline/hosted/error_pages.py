@@ -19,6 +19,7 @@ from vaultline.tokens.session_tokens import SessionTokenError
 # The OAuth routes are pages a consumer sees too (hosted/oauth_pages.py).
 HOSTED_PREFIXES = (
     "/session/",
+    "/link/",
     "/hosted/",
     "/hosted-static/",
     "/vault/authorize/",

@@ -87,14 +87,37 @@ async def open_session(
             runtime, token, embed_origin=origin if wants_embed else None
         )
         raise
+    embed_to = origin if wants_embed else None
+    return await enter_vault(
+        request, session, service_id=service_id, unified_api=unified_api, view=view, embed_to=embed_to
+    )
+
+
+async def enter_vault(
+    request: Request,
+    session: VerifiedSession,
+    *,
+    service_id: str | None = None,
+    unified_api: str | None = None,
+    view: str | None = None,
+    embed_to: str | None = None,
+) -> RedirectResponse:
+    """Swap a verified session for a handle cookie and send the browser to its first page: what
+    a session link does, and what a Vault link does with the session it minted (link_pages.py).
+    ``embed_to``: the origin of the page embedding the vault (Vault JS), None when not embedded.
+    The session's language is the caller's choice (``request.state.locale``), else the browser's."""
+    runtime = runtime_of(request)
+    locale = getattr(request.state, "locale", None) or choose_locale(
+        accept_language=request.headers.get("accept-language")
+    )
     async with runtime.engine.connect() as connection:
         application = await get_application(connection, application_id=session.application_id)
     if application is None:
         raise NotFound("This application no longer exists")
-    embed_origin = embed_origin_for(application, origin) if wants_embed else None
-    if wants_embed and embed_origin is None:
+    embed_origin = embed_origin_for(application, embed_to) if embed_to is not None else None
+    if embed_to is not None and embed_origin is None:
         request.state.hosted_error = ErrorContext(embed_origins=application.embed_origins)
-        raise Forbidden("This website is not allowed to open the vault", detail={"origin": origin})
+        raise Forbidden("This website is not allowed to open the vault", detail={"origin": embed_to})
     focus = _focus(runtime, session, service_id, unified_api)
     base = f"/hosted/{session.record.id}"
     if focus is not None:
@@ -112,7 +135,7 @@ async def open_session(
     response = RedirectResponse(location, status_code=303, headers=headers)
     secure = runtime.settings.public_url.startswith("https://")
     max_age = max(int(session.claims["exp"]) - int(time.time()), 0) + COOKIE_GRACE_SECONDS
-    view_cookie = HostedView(embed_origin, focus, request.state.locale).encode()
+    view_cookie = HostedView(embed_origin, focus, locale).encode()
     for name, value in ((SESSION_COOKIE, handle.cookie_value), (VIEW_COOKIE, view_cookie)):
         set_scoped_cookie(
             response,

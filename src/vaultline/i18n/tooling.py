@@ -31,9 +31,13 @@ _DATE = datetime(2026, 11, 25, tzinfo=UTC)
 _HEADER = "# Messages of Vaultline's Hosted Vault. Extracted by scripts/i18n: see docs/i18n.md.\n#"
 _METHODS = [
     ("**/templates/**.html", "jinja2.ext:babel_extract"),
+    ("**/links/templates/**.txt", "jinja2.ext:babel_extract"),  # the Vault link email
     ("**.py", "vaultline.i18n.tooling:extract_python_and_route_summaries"),
 ]
-_OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
+_OPTIONS = {
+    "**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"},
+    "**/links/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+}
 _SKIPPED = ("migrations", "__pycache__")
 
 

@@ -4,8 +4,14 @@ Many concurrent reads cause one refresh. In one process they queue on a per-conn
 ``asyncio.Lock``; across instances (PostgreSQL) the refresh runs inside a transaction holding
 the connection's row lock (``SELECT … FOR UPDATE``), and whoever gets the lock next re-reads
 the row, sees a fresh token and does not refresh. (SQLite is one process: the asyncio lock
-is enough.) A provider refusing the refresh token marks the connection ``invalid`` and emits
-``vault.connection.token_refresh.failed``; a provider that does not answer changes nothing.
+is enough.) The token keeper (oauth/token_keeper.py) takes the same two locks, so a read and
+the keeper never refresh one connection twice.
+
+What a refresh comes to is recorded by ``refresh_locked`` (oauth/refresh_outcomes.py), for a
+read, the keeper and a forced refresh alike: the provider refusing the refresh token
+(``invalid_grant``) marks the connection ``invalid`` (health ``needs_auth``); any other failure
+counts towards ``pending_refresh`` and is retried with backoff. A read whose token is still
+valid gets it despite a failure.
 """
 
 from __future__ import annotations
@@ -16,15 +22,11 @@ from typing import Any
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
-from vaultline.connections.writes import NewTokens, write_connection_change
 from vaultline.errors import NotFound, Unprocessable
 from vaultline.log_escape import escape_for_log
-from vaultline.oauth.provider_client import ProviderError, ProviderRefused, credentials_from, token_request
-from vaultline.operator_metrics import count_token_refresh
+from vaultline.oauth.refresh_outcomes import RefreshResult, refresh_locked
 from vaultline.runtime import Runtime
-from vaultline.store.connections import ConnectionRecord, get_connection, reread_connection, set_oauth_credentials
-from vaultline.store.integrations import get_oauth_client
-from vaultline.webhooks.events import CONNECTION_TOKEN_REFRESH_FAILED
+from vaultline.store.connections import ConnectionRecord, get_connection
 
 log = logging.getLogger(__name__)
 
@@ -60,55 +62,29 @@ async def fresh_credentials(
     if definition.oauth is None or record.validation_error is not None or not needs_refresh(record.oauth_credentials):
         return record
     async with runtime.oauth_refresh_locks.hold((record.application_id, record.pk)):
-        failure: ProviderRefused | None = None
         async with runtime.engine.begin() as connection:
             current = await get_connection(connection, **_ids(record), ring=runtime.master_keys, for_update=True)
             if current is None:
                 raise NotFound("The consumer's connection was deleted")
             if current.validation_error is not None or not needs_refresh(current.oauth_credentials):
                 return current  # refreshed (or given up on) while we waited for the lock
-            previous = current.oauth_credentials or {}
-            client = await get_oauth_client(
-                connection, application_id=record.application_id, service_id=record.service_id, ring=runtime.master_keys
-            )
-            try:
-                if client is None:
-                    raise ProviderRefused("no_client", "the application has no OAuth client for this integration")
-                answer = await token_request(
-                    str(definition.oauth.token_url),
-                    client,
-                    {"grant_type": "refresh_token", "refresh_token": str(previous["refresh_token"])},
-                    allow_private=runtime.settings.allow_private_webhooks,
-                )
-            except ProviderRefused as exc:
-                count_token_refresh("refresh", "refused")
-                failure = exc
-                reason = f"OAuth token refresh failed: the provider answered {exc.error}"
-                after = await write_connection_change(
-                    connection,
-                    runtime,
-                    definition,
-                    current,
-                    NewTokens(previous, validation_error=reason),
-                    event=CONNECTION_TOKEN_REFRESH_FAILED,
-                )
-            except ProviderError:
-                count_token_refresh("refresh", "error")
-                if previous.get("expires_at", 0) > now_ms():
-                    log.warning("refresh of %s failed; its token is still valid", record.service_id)
-                    return current
-                raise
-            else:
-                # A refreshed token is not a change the application hears of (no webhook event),
-                # so this write goes to the store directly rather than through write_connection_change.
-                credentials = credentials_from(answer, previous=previous)
-                ring = runtime.master_keys
-                await set_oauth_credentials(connection, record=current, credentials=credentials, ring=ring)
-                after = await reread_connection(connection, record=current, ring=ring)
-                count_token_refresh("refresh", "success")
-    if failure is not None:
+            result = await refresh_locked(connection, runtime, definition, current)
+    # Raised after the commit: the failure's bookkeeping (and its events) must be kept.
+    return usable_after(result, current)
+
+
+def usable_after(result: RefreshResult, before: ConnectionRecord) -> ConnectionRecord:
+    """The connection after ``result``; 422 when it now needs the consumer, the provider's error
+    when the refresh failed and the old token has expired."""
+    if result.outcome == "needs_auth":
         # The provider's words: an untrusted party's text must not forge log lines either.
-        refused = connection_id(record.unified_api, record.service_id)
-        log.info("refresh of %s refused: %s", refused, escape_for_log(failure.error))
-        raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": failure.error})
-    return after
+        failed = connection_id(before.unified_api, before.service_id)
+        log.info("refresh of %s refused: %s", failed, escape_for_log(result.provider_error or "-"))
+        raise TokenRefreshFailed(detail={"state": "invalid", "provider_error": result.provider_error})
+    if result.error is not None:  # failed: retried later with backoff
+        expires_at = (before.oauth_credentials or {}).get("expires_at")
+        if isinstance(expires_at, int) and expires_at > now_ms():
+            log.warning("refresh of %s failed; its token is still valid", before.service_id)
+            return result.record
+        raise result.error
+    return result.record

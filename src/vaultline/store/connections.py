@@ -38,6 +38,11 @@ class ConnectionRecord:
     confirm_token_hash: str | None = None  # set while the connection waits for POST …/confirm
     confirm_expires_at: int | None = None
     consents: tuple[dict[str, Any], ...] = ()  # consent records, oldest first
+    # The token keeper's schedule and failed-refresh bookkeeping (store/token_refresh.py).
+    refresh_due_at: int | None = None
+    refresh_failures: int = 0
+    last_refresh_failed_at: int | None = None
+    credentials_expire_at: int | None = None  # set while ``pending_refresh``
 
     def __repr__(self) -> str:  # settings hold credentials: keep them out of logs and tracebacks
         return f"ConnectionRecord(id={connection_id(self.unified_api, self.service_id)}, consumer={self.consumer_id!r})"
@@ -88,7 +93,16 @@ def _from_row(row: Row[Any], ring: MasterKeyRing) -> ConnectionRecord:
         confirm_token_hash=row.confirm_token_hash,
         confirm_expires_at=row.confirm_expires_at,
         consents=tuple(row.consents or ()),
+        refresh_due_at=row.refresh_due_at,
+        refresh_failures=row.refresh_failures or 0,
+        last_refresh_failed_at=row.last_refresh_failed_at,
+        credentials_expire_at=row.credentials_expire_at,
     )
+
+
+def record_from_row(row: Row[Any], ring: MasterKeyRing) -> ConnectionRecord:
+    """A ``connections`` row read elsewhere in the store (e.g. claimed by the token keeper)."""
+    return _from_row(row, ring)
 
 
 def _owner(application_id: str, consumer_id: str) -> Any:
@@ -220,9 +234,12 @@ async def set_oauth_credentials(
     credentials: dict[str, Any] | None,
     ring: MasterKeyRing,
     validation_error: str | None = None,
+    refresh_due_at: int | None = None,
 ) -> None:
     """Store (or, with None, clear) the provider's tokens, sealed under a fresh data key, and
-    set the validation verdict with them: new tokens clear an old ``invalid``."""
+    set the validation verdict with them: new tokens clear an old ``invalid``. New tokens also
+    start the keeper's bookkeeping afresh: next refresh at ``refresh_due_at`` (None: never),
+    no failures, no retention window."""
     sealed = (
         seal(ring, orjson.dumps(credentials), context=credentials_context(record.uid))
         if credentials is not None
@@ -234,6 +251,10 @@ async def set_oauth_credentials(
         .values(
             credentials_sealed=sealed,
             validation_error=validation_error,
+            refresh_due_at=refresh_due_at,
+            refresh_failures=0,
+            last_refresh_failed_at=None,
+            credentials_expire_at=None,
             updated_at=max(now_ms(), record.updated_at + 1),
         )
     )

@@ -13,7 +13,7 @@ from vaultline.store.webhook_outbox import PENDING
 
 # What the columns alone tell of a connection's health, without opening its sealed values.
 # ``unflagged``: none of the others (``ok``, or missing settings/consent, which need decrypting).
-HEALTH_FROM_COLUMNS = ("revoked", "needs_auth", "pending_confirmation", "unflagged")
+HEALTH_FROM_COLUMNS = ("revoked", "needs_auth", "pending_confirmation", "pending_refresh", "unflagged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,7 @@ async def count_connections_by_health(connection: AsyncConnection, *, revoked_re
         (c.validation_error == revoked_reason, "revoked"),
         (c.validation_error.is_not(None), "needs_auth"),
         (c.confirm_token_hash.is_not(None), "pending_confirmation"),
+        (c.credentials_expire_at.is_not(None), "pending_refresh"),  # the token keeper's retention window
         (c.settings_sealed.is_(None) & c.credentials_sealed.is_(None), "needs_auth"),
         else_="unflagged",
     ).label("health")

@@ -21,6 +21,14 @@ CONNECTION_DISABLED = "vault.connection.disabled"
 CONNECTION_DELETED = "vault.connection.deleted"
 CONNECTION_REVOKED = "vault.connection.revoked"
 CONNECTION_TOKEN_REFRESH_FAILED = "vault.connection.token_refresh.failed"
+# Vault links (links/): Vaultline's own events, in the same envelope.
+LINK_CREATED = "vault.link.created"
+LINK_OPENED = "vault.link.opened"
+LINK_EXPIRED = "vault.link.expired"
+# The token keeper (oauth/token_keeper.py): refreshes keep failing (``pending_refresh``), and
+# a refresh worked again after that.
+CONNECTION_TOKEN_REFRESH_PENDING = "vault.connection.token_refresh.pending"
+CONNECTION_TOKEN_REFRESH_RECOVERED = "vault.connection.token_refresh.recovered"
 EVENT_TYPES = frozenset(
     {
         CONNECTION_CREATED,
@@ -30,6 +38,11 @@ EVENT_TYPES = frozenset(
         CONNECTION_DELETED,
         CONNECTION_REVOKED,
         CONNECTION_TOKEN_REFRESH_FAILED,
+        LINK_CREATED,
+        LINK_OPENED,
+        LINK_EXPIRED,
+        CONNECTION_TOKEN_REFRESH_PENDING,
+        CONNECTION_TOKEN_REFRESH_RECOVERED,
     }
 )
 

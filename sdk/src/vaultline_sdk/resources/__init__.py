@@ -5,6 +5,7 @@ from vaultline_sdk.resources.connection_oauth import AsyncConnectionOAuth, Conne
 from vaultline_sdk.resources.connection_settings import AsyncConnectionSettings, ConnectionSettings
 from vaultline_sdk.resources.connections import AsyncConnections, Connections
 from vaultline_sdk.resources.consumers import AsyncConsumers, Consumers
+from vaultline_sdk.resources.links import AsyncVaultLinks, VaultLinks
 from vaultline_sdk.resources.logs import AsyncLogs, Logs
 from vaultline_sdk.resources.sessions import AsyncSessions, Sessions
 
@@ -15,6 +16,7 @@ __all__ = [
     "AsyncConnections",
     "AsyncConsumers",
     "AsyncLogs",
+    "AsyncVaultLinks",
     "AsyncSessions",
     "ConnectionConsents",
     "ConnectionOAuth",
@@ -23,4 +25,5 @@ __all__ = [
     "Consumers",
     "Logs",
     "Sessions",
+    "VaultLinks",
 ]

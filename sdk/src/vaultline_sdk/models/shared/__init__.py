@@ -51,6 +51,16 @@ from vaultline_sdk.models.shared.errors import (
     UnexpectedErrorResponse,
     UnprocessableResponse,
 )
+from vaultline_sdk.models.shared.links import (
+    CreatedLink,
+    CreateLinkResponse,
+    GetLinkResponse,
+    GetLinksResponse,
+    LinkDetails,
+    LinkEmail,
+    LinkState,
+    VaultLinkRequest,
+)
 from vaultline_sdk.models.shared.logs import GetLogsResponse, Log, LogOperation, LogService, LogsFilter
 from vaultline_sdk.models.shared.pagination import Cursors, Links, Meta
 from vaultline_sdk.models.shared.session import (
@@ -81,10 +91,12 @@ __all__ = [
     "ConsentResources",
     "Consumer",
     "ConsumerMetadata",
-    "CreateCallbackStateResponse",
     "ConsumerRequestCounts",
     "ConsumerRequestCountsInDateRangeResponse",
+    "CreateCallbackStateResponse",
     "CreateConsumerResponse",
+    "CreatedLink",
+    "CreateLinkResponse",
     "CreateSessionResponse",
     "CreateSessionResponseData",
     "Cursors",
@@ -99,11 +111,16 @@ __all__ = [
     "GetConsentRecordsResponse",
     "GetConsumerResponse",
     "GetConsumersResponse",
+    "GetLinkResponse",
+    "GetLinksResponse",
     "GetLogsResponse",
     "GetSessionResponse",
     "GetSessionsResponse",
     "IntegrationState",
+    "LinkDetails",
+    "LinkEmail",
     "Links",
+    "LinkState",
     "Log",
     "LogOperation",
     "LogService",
@@ -127,4 +144,5 @@ __all__ = [
     "UpdateConsentResponse",
     "UpdateConsumerResponse",
     "ValidateConnectionStateResponse",
+    "VaultLinkRequest",
 ]

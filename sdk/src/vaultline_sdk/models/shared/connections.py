@@ -96,7 +96,12 @@ class Connection(ResponseModel):
     """Disabled connections keep their state and settings; your backend must not use them."""
     health: str | None = None
     """``ok``, ``needs_auth``, ``missing_settings``, ``pending_confirmation``, ``needs_consent``,
-    ``revoked`` (absent when ``available``)."""
+    ``revoked``, ``pending_refresh`` (absent when ``available``)."""
+    credentials_expire_at: int | None = None
+    """While ``pending_refresh``: when (epoch ms) the connection becomes ``needs_auth`` if token
+    refreshes keep failing; 0 when no retention window is open."""
+    last_refresh_failed_at: int | None = None
+    """The last failed OAuth token refresh (epoch ms); 0 when the last refresh worked."""
     consent_state: str | None = None
     """``implicit``, ``pending``, ``granted``, ``denied``, ``revoked`` or ``requires_reconsent``."""
     consents: list[ConsentRecord] = []

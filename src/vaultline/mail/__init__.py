@@ -1,0 +1,1 @@
+"""Email: sending a plain-text message over SMTP, and the worker that delivers the outbox."""
