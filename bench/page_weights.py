@@ -36,7 +36,9 @@ PIPEDRIVE_TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
 async def measure(renders: int, locale: str = "en") -> None:
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(Settings(data_dir=Path(data_dir), public_url=PUBLIC_URL, access_log=False))
+        # verify_credentials off: the made-up token must not go to the real provider.
+        settings = Settings(data_dir=Path(data_dir), public_url=PUBLIC_URL, access_log=False, verify_credentials=False)
+        app = create_app(settings)
         async with app.router.lifespan_context(app):
             runtime: Runtime = app.state.runtime
             async with runtime.engine.begin() as connection:

@@ -26,6 +26,14 @@ from vaultline.app import create_app
 from vaultline.config import Settings
 from vaultline.db.engine import create_engine, migrate
 
+# Provider APIs cannot be reached from tests, and no test may try: every server these tests
+# start (in-process Settings() read this; `vaultline serve` subprocesses get it through
+# tests/support/live_server.env_for) verifies credentials with the provider only when a test
+# says so, with a catalog file pointing the verification at a stand-in on loopback
+# (tests/test_credential_verification.py). Without this, built-in catalog entries with a
+# verification block would send the suite's made-up keys to the real providers.
+os.environ["VAULTLINE_VERIFY_CREDENTIALS"] = "false"
+
 TEST_REDIS_URL = os.environ.get("VAULTLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 TEST_MASTER_KEY = "uQ0Yp1fH1iS6yMb9oE0d9k6x1z4b7c2e5a8d3f6g9h0"
 PUBLIC_URL = "http://vault.test"

@@ -87,7 +87,13 @@ async def test_invalid_to_callable_when_settings_are_fixed(client: httpx.AsyncCl
     data = await patch(client, backend, {"settings": {"domain": DOMAIN}})
     assert data["state"] == "callable"
     response = await client.post(URL + "/validate", headers=backend, json={})
-    assert response.json()["data"] == {"id": "crm+freshsales", "state": "callable", "problems": []}
+    assert response.json()["data"] == {
+        "id": "crm+freshsales",
+        "state": "callable",
+        "problems": [],
+        "health": "ok",
+        "health_reason": None,
+    }
 
 
 async def test_disabling_keeps_state_and_settings_and_re_enabling_restores(

@@ -72,6 +72,8 @@ def _free_port() -> int:
 def _server_environment(data_dir: Path, public_url: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("VAULTLINE_")}
     env.update(VAULTLINE_DATA_DIR=str(data_dir), VAULTLINE_PUBLIC_URL=public_url, VAULTLINE_ACCESS_LOG="false")
+    # The SDK tests' made-up keys must never go to a real provider (tests/conftest.py says why).
+    env["VAULTLINE_VERIFY_CREDENTIALS"] = "false"
     return env
 
 
@@ -155,7 +157,9 @@ async def live_async_sdk(live_tenant: Tenant) -> AsyncIterator[AsyncSDK]:
 
 @pytest.fixture
 async def server_app(tmp_path: Path) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(data_dir=tmp_path / "data", public_url=IN_PROCESS_URL, access_log=False))
+    application = create_app(
+        Settings(data_dir=tmp_path / "data", public_url=IN_PROCESS_URL, access_log=False, verify_credentials=False)
+    )
     async with application.router.lifespan_context(application):
         yield application
 

@@ -38,6 +38,7 @@ from vaultline.api.openapi_docs import install_openapi
 from vaultline.auth_throttle import AuthThrottle
 from vaultline.client_address import install_trusted_proxies
 from vaultline.config import Settings
+from vaultline.connections.reverification import keep_verifying
 from vaultline.consumer_logs.middleware import ERROR_MESSAGE_KEY, ConsumerLogMiddleware
 from vaultline.cors import SessionCorsMiddleware
 from vaultline.errors import BadRequest, VaultError, error_for_status
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await Runtime.open(settings)
+        if settings.verify_credentials:
+            runtime.start_task(keep_verifying(runtime), name="vaultline-credential-verifier")
         app.state.runtime = runtime
         # Every serving process keeps OAuth tokens fresh; the row locks make it one refresh per connection.
         app.state.token_keeper = runtime.start_worker(TokenKeeper(runtime)) if settings.token_refresh_worker else None

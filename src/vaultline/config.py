@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     # Connections one pass handles (4 at a time, each holding a database connection while the
     # provider answers).
     token_refresh_batch: int = Field(default=50, ge=1, le=1000)
+    # Verifying API-key and basic credentials with the provider (docs/verification-and-health.md):
+    # when they are entered or changed and on POST …/validate, with the integration's
+    # ``verification`` request. Off: only the local checks (presence, format) decide.
+    verify_credentials: bool = True
+    verification_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Every connection the provider accepted is asked again after this many hours (a key revoked
+    # at the provider turns ``invalid``); 0 turns the periodic re-verification off.
+    reverify_hours: float = Field(default=24.0, ge=0)
+    # A provider that could not be asked (unreachable, 429, 5xx) is asked again after ~base
+    # seconds, then twice as long each time (with jitter), at most max seconds apart.
+    verification_retry_base_seconds: float = Field(default=60.0, gt=0)
+    verification_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    # How often each serving process looks for connections due for verification.
+    verification_poll_seconds: float = Field(default=30.0, gt=0)
     # Failed authentications (unknown API keys, invalid session tokens) per client address: after
     # this many within the window, further invalid attempts from that address get 429 before any
     # database query, until the window ends. Valid credentials keep working. 0 turns it off.

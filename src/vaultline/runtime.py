@@ -120,6 +120,11 @@ class Runtime:
         self._workers.append(worker)
         return worker
 
+    def start_task(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """A background task of a flow above the runtime (the credential verifier), started by
+        the app's lifespan and cancelled by ``close`` like the runtime's own."""
+        self._tasks.append(asyncio.create_task(work, name=name))
+
     async def close(self) -> None:
         for worker in self._workers:
             await _bounded(worker.close(), type(worker).__name__)

@@ -27,6 +27,8 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAULTLINE_")}
     env["VAULTLINE_DATA_DIR"] = str(settings.data_dir)
     env["VAULTLINE_PUBLIC_URL"] = settings.public_url
+    # Stated, not inherited: only a test that points verification at a stand-in turns it on.
+    env["VAULTLINE_VERIFY_CREDENTIALS"] = "true" if settings.verify_credentials else "false"
     if settings.database_url:
         env["VAULTLINE_DATABASE_URL"] = settings.database_url
     if settings.master_key:

@@ -11,11 +11,10 @@ from typing import Any
 from vaultline.catalog.definitions import FormField, IntegrationDefinition
 from vaultline.connection_ids import connection_id
 from vaultline.connections.consents import consent_fields
-from vaultline.connections.health import connection_health
+from vaultline.connections.health import health_fields
 from vaultline.connections.offered import OfferedConnection
 from vaultline.connections.settings import mask_settings
 from vaultline.connections.state import connection_state, has_credentials, supports_validation
-from vaultline.oauth.refresh_outcomes import refresh_fields
 from vaultline.store.connections import ConnectionRecord
 from vaultline.store.data_scopes import DataScopes
 from vaultline.store.integrations import ApplicationIntegration
@@ -99,13 +98,10 @@ def connection_view(
     }
     if record is not None:  # Apideck's created_at is a number, never null: absent until the row exists
         view["created_at"] = record.created_at
-        view.update(refresh_fields(record))  # the token keeper's retention window, 0 when none
     if definition.oauth is not None:
         view["oauth_grant_type"] = definition.oauth.grant_type
     view.update(consent_fields(scopes, record))
-    health = connection_health(definition, record, scopes)  # Apideck's summary for dashboards
-    if health is not None:
-        view["health"] = health
+    view.update(health_fields(definition, record, scopes))  # Apideck's summary for dashboards
     return view
 
 

@@ -131,12 +131,22 @@ async def remove_connection(request: Request, unified_api: str, service_id: str)
 async def validate_connection(request: Request, unified_api: str, service_id: str) -> Response:
     """OAuth: force a token refresh at the provider, whatever the token's expiry; a refused
     refresh token makes the connection ``invalid``. Others: check the stored values (every
-    required value present and in its documented format); failing makes the connection
-    ``invalid`` until its settings change."""
+    required value present and in its documented format), then (for integrations with a
+    verification request) the provider's verdict on the credentials. Failing either makes the
+    connection ``invalid`` until its settings change; a provider that cannot be reached leaves
+    it to the local checks with health ``degraded``."""
     caller = await authenticate_connections_caller(request)
     await read_json_body(request, EmptyBody, required=False)
     result = await validate_or_refresh(runtime_of(request), caller, unified_api, service_id)
-    return ok({"id": connection_id(unified_api, service_id), "state": result.state, "problems": result.problems})
+    return ok(
+        {
+            "id": connection_id(unified_api, service_id),
+            "state": result.state,
+            "problems": result.problems,
+            "health": result.health,
+            "health_reason": result.health_reason,
+        }
+    )
 
 
 @router.get(

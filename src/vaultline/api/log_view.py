@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from vaultline.api.schemas import Envelope, Links, Meta
 from vaultline.catalog.loader import Catalog
 from vaultline.clock import iso_from_ms
+from vaultline.connections.verification import VERIFY_OPERATION_ID
 from vaultline.store.consumer_logs import LogRecord
 
 # Every call Vaultline logs is a call to its Vault API; calls about no particular connector
@@ -61,9 +62,12 @@ def log_view(record: LogRecord, *, base_url: str, catalog: Catalog) -> dict[str,
     entry = record.entry
     duration_ms = entry.duration_us / 1000
     service = VAULT_SERVICE
+    definition = catalog.get(entry.service_id) if entry.service_id is not None else None
     if entry.service_id is not None:
-        definition = catalog.get(entry.service_id)
         service = {"id": entry.service_id, "name": definition.name if definition else entry.service_id}
+    if entry.operation_id == VERIFY_OPERATION_ID and definition is not None and definition.verification is not None:
+        # A call Vaultline made to the provider: its address as the catalog writes it (no values).
+        base_url, _ = definition.verification.request.shown_address()
     return {
         "id": record.id,
         "parent_id": None,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from vaultline.catalog.verification import VerificationSpec
 from vaultline.fields import HttpUrl, UnifiedApiId
 
 AuthType = Literal["oauth2", "apiKey", "basic", "none"]
@@ -122,6 +123,8 @@ class IntegrationDefinition(DefinitionModel):
     oauth: OAuthSpec | None = None
     guide: Guide | None = None
     configurable_resources: tuple[str, ...] = ()
+    # The provider's request that proves API-key or basic credentials (catalog/verification.py).
+    verification: VerificationSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IntegrationDefinition:
@@ -141,7 +144,28 @@ class IntegrationDefinition(DefinitionModel):
                 raise ValueError(
                     f"{self.service_id}: the {self.oauth.grant_type} grant needs form fields {sorted(missing)}"
                 )
+        self._check_verification(set(ids))
         return self
+
+    def _check_verification(self, ids: set[str]) -> None:
+        if self.verification is None:
+            return
+        if self.auth_type not in ("apiKey", "basic"):
+            raise ValueError(f"{self.service_id}: a verification block is for apiKey and basic integrations")
+        unknown = self.verification.request.placeholders() - ids
+        if unknown:
+            raise ValueError(f"{self.service_id}: verification placeholders {sorted(unknown)} name no form field")
+
+    @property
+    def verification_inputs(self) -> frozenset[str]:
+        """The form values the verification request is made of: changing one asks the provider again."""
+        used = self.verification.request.placeholders() if self.verification else set()
+        return frozenset({*used, *self.credential_ids})
+
+    @property
+    def host_options(self) -> dict[str, tuple[str, ...]]:
+        """Each field's declared option values: a host placeholder may take one of them."""
+        return {f.id: tuple(str(o.value) for o in f.options) for f in self.form_fields if f.options}
 
     @property
     def credential_ids(self) -> tuple[str, ...]:

@@ -4,7 +4,10 @@
 - ``enabled`` went true → false → ``disabled`` (only);
 - anything else changed → ``updated``, plus ``callable`` when the connection became usable
   (state turned ``callable`` while enabled, or a callable connection was re-enabled);
-- the row was deleted → ``deleted``. Nothing changed → no event.
+- the row was deleted → ``deleted``. Nothing changed → no event;
+- and, whatever else happened, the provider became unreachable → ``downstream.degraded``, or
+  reachable again → ``downstream.recovered`` (what calling the provider taught is not "data":
+  alone, it makes no ``updated``).
 """
 
 from __future__ import annotations
@@ -17,14 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connection_ids import connection_id
+from vaultline.connections.health import health_fields
 from vaultline.connections.state import connection_state
 from vaultline.db.schema import connections
 from vaultline.store.connections import ConnectionRecord
+from vaultline.store.data_scopes import DataScopes, get_data_scopes
+from vaultline.store.provider_marks import ProviderMarks
 from vaultline.webhooks.events import (
     CONNECTION_CALLABLE,
     CONNECTION_CREATED,
     CONNECTION_DELETED,
     CONNECTION_DISABLED,
+    CONNECTION_DOWNSTREAM_DEGRADED,
+    CONNECTION_DOWNSTREAM_RECOVERED,
     CONNECTION_UPDATED,
     enqueue_connection_event,
 )
@@ -40,9 +48,17 @@ class ConnectionSnapshot:
     def usable(self) -> bool:
         return self.enabled and self.state == "callable"
 
+    @property
+    def degraded(self) -> bool:
+        return self.record.provider.degraded
+
     def same_data(self, other: ConnectionSnapshot) -> bool:
-        # updated_at moves on every save; a save that changed nothing is not an update.
-        return replace(self.record, updated_at=0) == replace(other.record, updated_at=0)
+        # updated_at moves on every save; a save that changed nothing is not an update. What the
+        # provider taught has events of its own.
+        def data(record: ConnectionRecord) -> ConnectionRecord:
+            return replace(record, updated_at=0, provider=ProviderMarks())
+
+        return data(self.record) == data(other.record)
 
 
 def snapshot(definition: IntegrationDefinition, record: ConnectionRecord) -> ConnectionSnapshot:
@@ -52,6 +68,10 @@ def snapshot(definition: IntegrationDefinition, record: ConnectionRecord) -> Con
 def change_events(before: ConnectionSnapshot | None, after: ConnectionSnapshot | None, *, created: bool) -> list[str]:
     if after is None:
         return [CONNECTION_DELETED] if before is not None else []
+    return [*_data_events(before, after, created=created), *_downstream_events(before, after)]
+
+
+def _data_events(before: ConnectionSnapshot | None, after: ConnectionSnapshot, *, created: bool) -> list[str]:
     if created or before is None:
         return [CONNECTION_CREATED, *([CONNECTION_CALLABLE] if after.usable else [])]
     if before.enabled and not after.enabled:
@@ -61,8 +81,22 @@ def change_events(before: ConnectionSnapshot | None, after: ConnectionSnapshot |
     return [CONNECTION_UPDATED, *([CONNECTION_CALLABLE] if after.usable and not before.usable else [])]
 
 
-def connection_entity(definition: IntegrationDefinition, record: ConnectionRecord) -> dict[str, Any]:
-    """The connection as Apideck's events carry it: identity and state, never settings."""
+def _downstream_events(before: ConnectionSnapshot | None, after: ConnectionSnapshot) -> list[str]:
+    was_degraded = before is not None and before.degraded
+    if after.degraded and not was_degraded:
+        return [CONNECTION_DOWNSTREAM_DEGRADED]
+    # Recovered means the provider answered (accepted or refused), not that the credentials it
+    # could not judge were cleared or replaced.
+    answered = after.record.provider.verified_at is not None or after.record.validation_error is not None
+    if was_degraded and not after.degraded and answered:
+        return [CONNECTION_DOWNSTREAM_RECOVERED]
+    return []
+
+
+def connection_entity(
+    definition: IntegrationDefinition, record: ConnectionRecord, scopes: DataScopes | None = None
+) -> dict[str, Any]:
+    """The connection as Apideck's events carry it: identity, state and health, never settings."""
     return {
         "id": connection_id(record.unified_api, record.service_id),
         "consumer_id": record.consumer_id,
@@ -74,6 +108,7 @@ def connection_entity(definition: IntegrationDefinition, record: ConnectionRecor
         "state": connection_state(definition, record),
         "created_at": record.created_at,
         "updated_at": record.updated_at,
+        **health_fields(definition, record, scopes),
     }
 
 
@@ -94,7 +129,12 @@ async def enqueue_connection_change(
     subject = after or before
     if subject is None:
         return []
-    entity = connection_entity(definition, after) if after is not None else None
+    if not types:
+        return []
+    entity = None
+    if after is not None:
+        scopes = await get_data_scopes(connection, application_id=subject.application_id)
+        entity = connection_entity(definition, after, scopes)
     for event_type in types:
         await enqueue_connection_event(
             connection,

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from vaultline.catalog.definitions import IntegrationDefinition
+from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.offered import (
@@ -17,11 +19,20 @@ from vaultline.connections.offered import (
 from vaultline.connections.resource_configuration import check_configuration, replace_resource_entries
 from vaultline.connections.settings import merge_settings
 from vaultline.connections.state import is_set
+from vaultline.connections.verification import (
+    Verification,
+    inputs_changed,
+    ready_to_verify,
+    unverified_marks,
+    verifies,
+    verify_settings,
+)
 from vaultline.connections.writes import Deletion, write_connection_change
 from vaultline.errors import Forbidden, NotFound
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionChanges, ConnectionRecord
 from vaultline.store.data_scopes import get_data_scopes
+from vaultline.store.provider_marks import ProviderMarks
 
 
 async def apply_connection_update(
@@ -39,13 +50,17 @@ async def apply_connection_update(
     """Add the connection (created enabled when missing), then apply what is given; ``None``
     keeps the stored value. Settings are merged: a key set to null or "" is cleared, a
     sensitive one sent back masked is kept. Only the backend may set ``metadata``.
-    ``configuration`` replaces every resource's settings, or only those of ``configuration_of``."""
+    ``configuration`` replaces every resource's settings, or only those of ``configuration_of``.
+    New credentials are verified with the provider first (connections/verification.py)."""
     definition, offering = await offered_definition(runtime, caller, unified_api, service_id)
     if metadata is not None:
         caller.require_backend("set a connection's metadata")
     if configuration is not None:
         check_configuration(definition, configuration)
         _refuse_hidden_resource_settings(caller)
+    verification = None
+    if settings and verifies(runtime, definition):
+        verification = await _verify_before_saving(runtime, caller, definition, settings, enabled)
     async with runtime.engine.begin() as connection:
         created, before = await open_connection_for_change(connection, runtime, caller, definition)
         merged = merge_settings(definition, before.settings, settings or {})
@@ -59,7 +74,11 @@ async def apply_connection_update(
             configuration=_configuration_after(before.configuration, configuration, configuration_of),
             # New settings deserve a new verdict: "invalid" only sticks to what was validated.
             validation_error=before.validation_error if merged == before.settings else None,
+            provider=_provider_marks(runtime, definition, before, merged),
         )
+        if verification is not None and verification.settings == merged:  # judged exactly what is saved
+            verdict = verification.verdict(before.provider, runtime.settings)
+            changes = replace(changes, validation_error=verdict.validation_error, provider=verdict.marks)
         after = await write_connection_change(connection, runtime, definition, before, changes, created=created)
         scopes = await get_data_scopes(connection, application_id=caller.application_id)
     return OfferedConnection(definition, offering, after, scopes)
@@ -79,6 +98,47 @@ async def delete_consumer_connection(
         raise NotFound(f"The consumer has no connection {connection_id(unified_api, service_id)!r}")
 
 
+async def _verify_before_saving(
+    runtime: Runtime,
+    caller: ConnectionsCaller,
+    definition: IntegrationDefinition,
+    settings: dict[str, Any],
+    enabled: bool | None,
+) -> Verification | None:
+    """Ask the provider about the settings as they would be saved, before the transaction (the
+    row is not locked for the provider's 10 s). The caller's permissions are checked first, so
+    a session that may not replace credentials cannot use the provider to try keys."""
+    async with runtime.engine.connect() as connection:
+        current = await read_connection(connection, runtime, caller, definition)
+    stored = current.settings if current is not None else {}
+    merged = merge_settings(definition, stored, settings)
+    if not inputs_changed(definition, stored, merged) or not ready_to_verify(definition, merged):
+        return None
+    if current is not None:
+        now_enabled = current.enabled if enabled is None else enabled
+        for action, doing in _required_actions(definition, current, False, now_enabled, merged):
+            caller.require_action(action, doing)
+    return await verify_settings(
+        runtime,
+        definition,
+        merged,
+        why="entered",
+        application_id=caller.application_id,
+        consumer_id=caller.consumer_id,
+    )
+
+
+def _provider_marks(
+    runtime: Runtime, definition: IntegrationDefinition, before: ConnectionRecord, merged: dict[str, Any]
+) -> ProviderMarks | None:
+    """Without a verdict: unchanged marks for unchanged credentials; for new ones, nothing known
+    (verified soon in the background when this server verifies; a verdict replaces this)."""
+    if not inputs_changed(definition, before.settings, merged):
+        return None
+    ready = verifies(runtime, definition) and ready_to_verify(definition, merged)
+    return unverified_marks(before.provider, verify_at=now_ms() if ready else None)
+
+
 def _required_actions(
     definition: IntegrationDefinition, before: ConnectionRecord, created: bool, enabled: bool, settings: dict[str, Any]
 ) -> list[tuple[str, str]]:
@@ -87,11 +147,14 @@ def _required_actions(
     needed: list[tuple[str, str]] = []
     if not created and enabled != before.enabled:
         needed.append(("disable", "disable a connection" if not enabled else "re-enable a disabled connection"))
+    # Credentials found invalid authorize nothing: replacing them (the fix the Hosted Vault
+    # offers after a refusal) needs no "reauthorize".
+    replacing_invalid = before.validation_error is not None
     for setting_id in definition.credential_ids:
         old, new = before.settings.get(setting_id), settings.get(setting_id)
         if is_set(old) and not is_set(new):
             needed.append(("disconnect", "clear a connection's credentials"))
-        elif is_set(old) and old != new:
+        elif is_set(old) and old != new and not replacing_invalid:
             needed.append(("reauthorize", "replace a connection's credentials"))
     return needed
 

@@ -23,12 +23,12 @@ even to withdraw consent: a consumer can always take their consent back.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vaultline.clock import iso_from_ms, now_ms
 from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.consent_state import consent_state_of, missing_scopes
 from vaultline.connections.offered import offered_definition, read_connection
 from vaultline.connections.writes import NewConsent, write_connection_change
 from vaultline.errors import BadRequest, Unprocessable
@@ -36,44 +36,8 @@ from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord
 from vaultline.store.data_scopes import DataScopes, Resources, get_data_scopes
 
-GRANTED = "granted"
 # The states a caller may set through a connection's ``consent_state`` (the others are computed).
 SETTABLE_STATES = {"granted": True, "denied": False, "revoked": False}
-
-
-def consent_required(scopes: DataScopes | None) -> bool:
-    return scopes is not None and scopes.enabled
-
-
-def missing_scopes(granted: Resources, required: Resources) -> list[str]:
-    """What ``required`` asks for that ``granted`` does not give (``resource.field:read``…)."""
-    if granted == "*":
-        return []
-    if not isinstance(granted, dict) or not isinstance(required, dict):
-        return ["*"]  # everything was asked for, and only a part was granted
-    missing: list[str] = []
-    for resource, fields in required.items():
-        given = granted.get(resource) or {}
-        for field, permissions in fields.items():
-            for permission, wanted in permissions.items():
-                if wanted and not (given.get(field) or {}).get(permission):
-                    missing.append(f"{resource}.{field}:{permission}")
-    return missing
-
-
-def consent_state_of(scopes: DataScopes | None, consents: Sequence[dict[str, Any]]) -> str:
-    if not consents:
-        return "pending" if consent_required(scopes) else "implicit"
-    latest = consents[-1]
-    if not latest.get("granted"):
-        return "revoked" if any(record.get("granted") for record in consents) else "denied"
-    if scopes is not None and scopes.enabled and missing_scopes(latest.get("resources", {}), scopes.resources):
-        return "requires_reconsent"
-    return GRANTED
-
-
-def needs_consent(scopes: DataScopes | None, record: ConnectionRecord) -> bool:
-    return consent_required(scopes) and consent_state_of(scopes, record.consents) != GRANTED
 
 
 def data_scopes_view(scopes: DataScopes | None) -> dict[str, Any]:

@@ -23,7 +23,9 @@ from vaultline.store.connections import (
     reread_connection,
     save_connection,
     set_oauth_credentials,
+    set_validation_error,
 )
+from vaultline.store.provider_marks import ProviderMarks, set_provider_marks
 from vaultline.webhooks.events import enqueue_connection_event
 
 
@@ -67,6 +69,15 @@ class ImportedConnection:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderVerdict:
+    """What asking the provider taught about the stored settings: its marks, and the verdict
+    (``validation_error``: a refusal's text, ``None`` when accepted or unknown)."""
+
+    marks: ProviderMarks
+    validation_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Deletion:
     """The connection and everything stored with it go."""
 
@@ -86,7 +97,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | ProviderVerdict,
     *,
     created: bool = False,
     event: str | None = None,
@@ -111,7 +122,7 @@ async def write_connection_change(
     runtime: Runtime,
     definition: IntegrationDefinition,
     before: ConnectionRecord,
-    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | Deletion,
+    write: ConnectionChanges | NewTokens | Confirmation | NewConsent | ImportedConnection | ProviderVerdict | Deletion,
     *,
     created: bool = False,
     event: str | None = None,
@@ -134,6 +145,17 @@ async def write_connection_change(
     else:
         if isinstance(write, ConnectionChanges):
             await save_connection(connection, record=before, changes=write, ring=ring)
+            if write.provider is not None:
+                await set_provider_marks(connection, pk=before.pk, marks=write.provider)
+        elif isinstance(write, ProviderVerdict):
+            await set_provider_marks(connection, pk=before.pk, marks=write.marks)
+            if write.validation_error != before.validation_error:  # a new verdict is a change of state
+                await set_validation_error(
+                    connection,
+                    pk=before.pk,
+                    error=write.validation_error,
+                    updated_at=max(now_ms(), before.updated_at + 1),
+                )
         elif isinstance(write, Confirmation):
             await set_pending_confirmation(connection, record=before, token_hash=None, expires_at=None)
         elif isinstance(write, NewConsent):

@@ -171,11 +171,23 @@ connections = Table(
     # retention window that opened when the connection went ``pending_refresh``.
     Column("refresh_due_at", BigInteger, nullable=True),
     Column("refresh_failures", Integer, nullable=False, server_default="0"),
+    # What calling the provider taught (store/provider_marks.py): not settings, so changing them
+    # is no ``updated`` event. The last time the provider accepted the credentials; the last
+    # time it could not be reached (health ``degraded`` while set) and why; failures in a row
+    # and when the background verifier asks again (connections/reverification.py).
+    Column("verified_at", BigInteger, nullable=True),
+    Column("last_downstream_error_at", BigInteger, nullable=True),
+    Column("downstream_error", Text, nullable=True),
+    Column("verification_failures", Integer, nullable=False, server_default="0"),
+    Column("next_verification_at", BigInteger, nullable=True),
+    # OAuth token refresh: the last failure, and when the credentials are dropped if it keeps
+    # failing (health ``pending_refresh`` while set).
     Column("last_refresh_failed_at", BigInteger, nullable=True),
     Column("credentials_expire_at", BigInteger, nullable=True),
     UniqueConstraint("application_id", "consumer_id", "unified_api", "service_id", name="uq_connections_identity"),
 )
 Index("ix_connections_refresh_due_at", connections.c.refresh_due_at)
+Index("ix_connections_next_verification_at", connections.c.next_verification_at)
 
 # An application's webhook endpoint: where ``vault.connection.*`` events go, signed with the secret.
 application_webhooks = Table(

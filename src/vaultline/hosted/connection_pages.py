@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from vaultline.catalog.definitions import FormField
+from vaultline.connections.health import health_reason
 from vaultline.connections.offered import OfferedConnection, find_connection
 from vaultline.connections.state import has_credentials, is_set
 from vaultline.errors import NotFound
 from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
-from vaultline.hosted.presentation import badge_for
+from vaultline.hosted.presentation import badge_for, health_of
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import SESSION_COOKIE, page_headers, set_oauth_binding_cookie
 from vaultline.hosted.vault_session import VaultContext, open_vault
@@ -137,6 +138,12 @@ def _resources(vault: VaultContext, item: OfferedConnection) -> list[dict[str, s
     return resources
 
 
+def _in_language(vault: VaultContext, message: str | None, general: str) -> str | None:
+    if message is None or vault.translator.has(message):
+        return vault.gettext(message) if message is not None else None
+    return vault.gettext(general)
+
+
 def render_connection(
     request: Request,
     vault: VaultContext,
@@ -151,7 +158,12 @@ def render_connection(
     record = item.record
     credentials = record is not None and has_credentials(item.definition, record)
     reauthorizing = step == "reauthorize" and credentials and vault.allows("reauthorize")
-    show_connect = not credentials or reauthorizing
+    health = health_of(item)
+    # Credentials the provider refused (or OAuth tokens that stopped working) are fixed by
+    # entering new ones: the form (or Authorize) shows again, without asking for "reauthorize".
+    needs_new_credentials = credentials and (item.state == "invalid" or health == "pending_refresh")
+    show_connect = not credentials or reauthorizing or needs_new_credentials
+    refused = set(item.definition.credential_ids)
     if reauthorizing:
         connect_fields = credential_fields(item)
     else:
@@ -182,6 +194,13 @@ def render_connection(
         page=page,
         item=item,
         badge=badge_for(item, vault.translator),
+        health=health,
+        # The provider's own refusal is English (it is the API's too): shown when the catalog
+        # translates it, else a general sentence that is.
+        health_reason=_in_language(
+            vault, health_reason(item.definition, record), N_("The provider did not accept these credentials.")
+        ),
+        downstream_error=record.provider.downstream_error if record else None,
         show_connect=show_connect,
         reauthorizing=reauthorizing,
         connect_fields=connect_fields,
@@ -189,7 +208,8 @@ def render_connection(
         values=values
         if values is not None
         else {k: v for k, v in stored.items() if k not in item.definition.sensitive_ids},
-        saved={k: is_set(v) for k, v in stored.items()},
+        # Refused credentials are not offered as "saved, leave empty to keep": they need replacing.
+        saved={k: is_set(v) and not (needs_new_credentials and k in refused) for k, v in stored.items()},
         errors=errors or {},
         form_error=form_error,
         authorize_url=authorize_url,

@@ -97,7 +97,28 @@ async def _save_form(
         return render_connection(
             request, vault, item, step=step, status_code=403, values=parsed.shown, form_error=form_error
         )
+    if updated.state == "invalid" and updated.record is not None and updated.record.validation_error:
+        # The provider refused what was entered: say so next to the field, and stay on the form.
+        where = _refused_field(updated, fields, updated.record.validation_error)
+        return render_connection(
+            request, vault, vault.localized(updated), step=step, status_code=422, values=parsed.shown,
+            errors={where: _in_language(
+                vault, updated.record.validation_error, N_("%(name)s did not accept this value."),
+                name=item.definition.name,
+            )},
+        )  # fmt: skip
     return _done(vault, updated, kind)
+
+
+def _refused_field(item: OfferedConnection, fields: list[FormField], reason: str) -> str:
+    """The field a refusal belongs next to: the one it names (a host value that cannot be
+    used), else the secret credential (the key the provider refused)."""
+    named = next((f.id for f in fields if reason.startswith(f"{f.label} ")), None)
+    if named is not None:
+        return named
+    credentials = [f for f in fields if f.id in item.definition.credential_ids]
+    secret = next((f.id for f in credentials if f.sensitive), None)
+    return secret or (credentials[0].id if credentials else fields[0].id)
 
 
 @router.post("/connect")
@@ -112,7 +133,7 @@ async def connect(request: Request, session_id: str, unified_api: str, service_i
     if stored_credentials_grant(definition) is not None:
         return await _connect_with_grant(request, vault, item)
     reauthorizing = item.record is not None and has_credentials(definition, item.record)
-    if reauthorizing:
+    if reauthorizing and item.state != "invalid":  # refused credentials are replaced with the full form
         vault.caller.require_action("reauthorize", "replace a connection's credentials")
         return await _save_form(request, vault, item, credential_fields(item), kind="reauthorized", step="reauthorize")
     return await _save_form(request, vault, item, list(definition.form_fields), kind="connected", step=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vaultline.connections.health import connection_health
 from vaultline.connections.offered import OfferedConnection
 from vaultline.i18n.markers import N_
 from vaultline.i18n.translations import Translator
@@ -58,9 +59,17 @@ class Badge:
 
 
 def badge_for(item: OfferedConnection, translator: Translator) -> Badge:
+    """The connection's state for a person, in their language."""
     if item.record is not None and not item.record.enabled:
         return Badge("disabled", translator.gettext("Disabled"))
+    if item.state == "callable" and health_of(item) == "degraded":
+        # Usable, but the provider could not be asked.
+        return Badge("degraded", translator.gettext("Connected, not verified"))
     return Badge(item.state, translator.gettext(_BADGES[item.state]))
+
+
+def health_of(item: OfferedConnection) -> str | None:
+    return connection_health(item.definition, item.record, item.data_scopes)
 
 
 def unified_api_label(unified_api: str, translator: Translator) -> str:

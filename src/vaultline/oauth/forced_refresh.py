@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.health import connection_health, health_reason
 from vaultline.connections.offered import offered_definition, read_connection
 from vaultline.connections.state import connection_state, has_credentials
 from vaultline.connections.validation import ConnectionValidation, validate_connection_settings
@@ -20,6 +21,7 @@ from vaultline.oauth.refresh_outcomes import RefreshResult, refresh_locked
 from vaultline.operator_metrics import operator_metrics
 from vaultline.runtime import Runtime
 from vaultline.store.connections import ConnectionRecord
+from vaultline.store.data_scopes import get_data_scopes
 
 
 async def validate_connection(
@@ -53,8 +55,15 @@ async def force_refresh(
                 if problem is None:
                     result = await refresh_locked(connection, runtime, definition, record)
                     record, problem = result.record, _problem(result)
+    async with runtime.engine.connect() as connection:
+        scopes = await get_data_scopes(connection, application_id=caller.application_id)
     operator_metrics().validations.labels("valid" if problem is None else "invalid").inc()
-    return ConnectionValidation(connection_state(definition, record), [problem] if problem else [])
+    return ConnectionValidation(
+        connection_state(definition, record),
+        [problem] if problem else [],
+        connection_health(definition, record, scopes),
+        health_reason(definition, record),
+    )
 
 
 def _problem(result: RefreshResult) -> str | None:

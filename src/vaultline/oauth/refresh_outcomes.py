@@ -53,14 +53,6 @@ class RefreshResult:
     provider_error: str | None = None  # the provider's OAuth error code, when it gave one
 
 
-def refresh_fields(record: ConnectionRecord) -> dict[str, int]:
-    """Apideck's numbers for the retention window and the last failure; 0 means none."""
-    return {
-        "credentials_expire_at": record.credentials_expire_at or 0,
-        "last_refresh_failed_at": record.last_refresh_failed_at or 0,
-    }
-
-
 async def refresh_locked(
     connection: AsyncConnection,
     runtime: Runtime,
@@ -115,7 +107,7 @@ async def _refreshed(
     due = next_refresh_at(definition, credentials, runtime.settings, stored_at=now_ms())
     await set_oauth_credentials(connection, record=current, credentials=credentials, ring=ring, refresh_due_at=due)
     after = await reread_connection(connection, record=current, ring=ring)
-    if current.credentials_expire_at is not None:  # it was pending_refresh
+    if current.provider.credentials_expire_at is not None:  # it was pending_refresh
         await _event(connection, runtime, definition, after, CONNECTION_TOKEN_REFRESH_RECOVERED)
     return after
 
@@ -131,7 +123,7 @@ async def _failed(
 ) -> RefreshResult:
     settings = runtime.settings
     provider_error = error.error if isinstance(error, ProviderRefused) else None
-    window_end = current.credentials_expire_at
+    window_end = current.provider.credentials_expire_at
     if window_end is not None and at >= window_end:
         after = await _give_up(connection, runtime, definition, current, WINDOW_ENDED, at=at)
         return RefreshResult(after, "needs_auth", provider_error=provider_error)
@@ -204,5 +196,5 @@ async def _event(
         unified_api=record.unified_api,
         service_id=record.service_id,
         public_url=runtime.settings.public_url,
-        entity={**connection_entity(definition, record), **refresh_fields(record)},
+        entity=connection_entity(definition, record),
     )

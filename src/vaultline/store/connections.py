@@ -17,6 +17,7 @@ from vaultline.crypto.envelope import open_sealed, seal
 from vaultline.crypto.master_key import MasterKeyRing
 from vaultline.db.schema import connections
 from vaultline.store.dialect import insert_for
+from vaultline.store.provider_marks import ProviderMarks
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -38,11 +39,10 @@ class ConnectionRecord:
     confirm_token_hash: str | None = None  # set while the connection waits for POST …/confirm
     confirm_expires_at: int | None = None
     consents: tuple[dict[str, Any], ...] = ()  # consent records, oldest first
-    # The token keeper's schedule and failed-refresh bookkeeping (store/token_refresh.py).
+    # The token keeper's schedule (store/token_refresh.py); its failure marks are in ``provider``.
     refresh_due_at: int | None = None
     refresh_failures: int = 0
-    last_refresh_failed_at: int | None = None
-    credentials_expire_at: int | None = None  # set while ``pending_refresh``
+    provider: ProviderMarks = ProviderMarks()  # what calling the provider taught (health)
 
     def __repr__(self) -> str:  # settings hold credentials: keep them out of logs and tracebacks
         return f"ConnectionRecord(id={connection_id(self.unified_api, self.service_id)}, consumer={self.consumer_id!r})"
@@ -57,6 +57,8 @@ class ConnectionChanges:
     metadata: dict[str, Any] | None
     configuration: list[dict[str, Any]] | None
     validation_error: str | None = None
+    # What the provider said of these settings (connections/verification.py); None: unchanged.
+    provider: ProviderMarks | None = None
 
 
 def settings_context(uid: str) -> str:
@@ -95,8 +97,15 @@ def _from_row(row: Row[Any], ring: MasterKeyRing) -> ConnectionRecord:
         consents=tuple(row.consents or ()),
         refresh_due_at=row.refresh_due_at,
         refresh_failures=row.refresh_failures or 0,
-        last_refresh_failed_at=row.last_refresh_failed_at,
-        credentials_expire_at=row.credentials_expire_at,
+        provider=ProviderMarks(
+            verified_at=row.verified_at,
+            last_downstream_error_at=row.last_downstream_error_at,
+            downstream_error=row.downstream_error,
+            verification_failures=row.verification_failures or 0,
+            next_verification_at=row.next_verification_at,
+            last_refresh_failed_at=row.last_refresh_failed_at,
+            credentials_expire_at=row.credentials_expire_at,
+        ),
     )
 
 
@@ -188,8 +197,13 @@ async def save_connection(
     )
 
 
-async def set_validation_error(connection: AsyncConnection, *, pk: int, error: str | None) -> None:
-    await connection.execute(update(connections).where(connections.c.pk == pk).values(validation_error=error))
+async def set_validation_error(
+    connection: AsyncConnection, *, pk: int, error: str | None, updated_at: int | None = None
+) -> None:
+    values: dict[str, Any] = {"validation_error": error}
+    if updated_at is not None:
+        values["updated_at"] = updated_at
+    await connection.execute(update(connections).where(connections.c.pk == pk).values(**values))
 
 
 async def delete_connection(

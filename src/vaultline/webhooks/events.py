@@ -29,8 +29,13 @@ LINK_EXPIRED = "vault.link.expired"
 # a refresh worked again after that.
 CONNECTION_TOKEN_REFRESH_PENDING = "vault.connection.token_refresh.pending"
 CONNECTION_TOKEN_REFRESH_RECOVERED = "vault.connection.token_refresh.recovered"
+# The provider could not be asked whether the credentials work (health ``degraded``), and could again.
+CONNECTION_DOWNSTREAM_DEGRADED = "vault.connection.downstream.degraded"
+CONNECTION_DOWNSTREAM_RECOVERED = "vault.connection.downstream.recovered"
 EVENT_TYPES = frozenset(
     {
+        CONNECTION_DOWNSTREAM_DEGRADED,
+        CONNECTION_DOWNSTREAM_RECOVERED,
         CONNECTION_CREATED,
         CONNECTION_UPDATED,
         CONNECTION_CALLABLE,

@@ -23,6 +23,22 @@ class ConnectionState(StrEnum):
     INVALID = "invalid"
 
 
+class ConnectionHealth(StrEnum):
+    """Apideck's ``ConnectionHealth``: whether the connection works, and what fixes it if not."""
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    """Usable, but the provider could not be asked whether the credentials work; asked again."""
+    NEEDS_AUTH = "needs_auth"
+    """No credentials, or the provider refused them (``health_reason`` says why): enter new ones."""
+    PENDING_REFRESH = "pending_refresh"
+    """OAuth token refreshes keep failing; the credentials go at ``credentials_expire_at``."""
+    PENDING_CONFIRMATION = "pending_confirmation"
+    NEEDS_CONSENT = "needs_consent"
+    REVOKED = "revoked"
+    MISSING_SETTINGS = "missing_settings"
+
+
 class IntegrationState(StrEnum):
     """Whether the application has set the integration up (OAuth client id and secret)."""
 
@@ -42,6 +58,7 @@ class AuthType(StrEnum):
 # A value this SDK does not know yet (a newer server's) is kept as a plain string instead of
 # failing the whole answer; known values become the enum member. Both compare equal to the string.
 OpenConnectionState = Annotated[ConnectionState | str, Field(union_mode="left_to_right")]
+OpenConnectionHealth = Annotated[ConnectionHealth | str, Field(union_mode="left_to_right")]
 OpenIntegrationState = Annotated[IntegrationState | str, Field(union_mode="left_to_right")]
 OpenAuthType = Annotated[AuthType | str, Field(union_mode="left_to_right")]
 
@@ -94,14 +111,19 @@ class Connection(ResponseModel):
     """``live``, ``upcoming`` or ``requested``."""
     enabled: bool | None = None
     """Disabled connections keep their state and settings; your backend must not use them."""
-    health: str | None = None
-    """``ok``, ``needs_auth``, ``missing_settings``, ``pending_confirmation``, ``needs_consent``,
-    ``revoked``, ``pending_refresh`` (absent when ``available``)."""
-    credentials_expire_at: int | None = None
-    """While ``pending_refresh``: when (epoch ms) the connection becomes ``needs_auth`` if token
-    refreshes keep failing; 0 when no retention window is open."""
-    last_refresh_failed_at: int | None = None
-    """The last failed OAuth token refresh (epoch ms); 0 when the last refresh worked."""
+    health: OpenConnectionHealth | None = None
+    """A ``ConnectionHealth`` (absent when ``available``)."""
+    health_reason: str | None = None
+    """Vaultline's own: why the health is not ``ok`` in words, e.g. the provider's refusal
+    ("Pipedrive refused the credentials: unauthorized access") or why it could not be asked."""
+    verified_at: int | float | None = None
+    """Vaultline's own: when the provider last accepted the credentials (None: not verified)."""
+    last_downstream_error_at: int | float | None = None
+    """When the provider last could not be reached (health ``degraded``); 0: no active error."""
+    last_refresh_failed_at: int | float | None = None
+    """When an OAuth token refresh last failed; 0: no recent failure."""
+    credentials_expire_at: int | float | None = None
+    """When the credentials are dropped if token refresh keeps failing; 0: no retention window."""
     consent_state: str | None = None
     """``implicit``, ``pending``, ``granted``, ``denied``, ``revoked`` or ``requires_reconsent``."""
     consents: list[ConsentRecord] = []
@@ -152,7 +174,10 @@ class ConnectionValidation(ResponseModel):
     id: str
     state: OpenConnectionState
     problems: list[str] = []
-    """What failed, e.g. ``"API key is missing"`` (Vaultline's own; empty when valid)."""
+    """What failed, e.g. ``"API key is missing"`` or the provider's refusal (Vaultline's own;
+    empty when valid)."""
+    health: OpenConnectionHealth | None = None
+    health_reason: str | None = None
 
 
 class ValidateConnectionStateResponse(ResponseModel):
