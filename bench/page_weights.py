@@ -2,7 +2,7 @@
 (uncompressed; logos are external and not counted) and the median time the server takes to
 answer it in-process (session verification and database reads included).
 
-    python bench/page_weights.py [--renders 50]
+    python bench/page_weights.py [--renders 50] [--locale ja]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ SEED_BODY = {
 PIPEDRIVE_TOKEN = "0123456789abcdef0123456789abcdef01234567"
 
 
-async def measure(renders: int) -> None:
+async def measure(renders: int, locale: str = "en") -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         # verify_credentials off: the made-up token must not go to the real provider.
         settings = Settings(data_dir=Path(data_dir), public_url=PUBLIC_URL, access_log=False, verify_credentials=False)
@@ -54,7 +54,8 @@ async def measure(renders: int) -> None:
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
                 headers = {"Authorization": f"Bearer {key}", "x-apideck-consumer-id": "bench"}
                 minted = await client.post("/vault/sessions", headers=headers, json=SEED_BODY)
-                opened = await client.get(f"/session/{minted.json()['data']['session_token']}")
+                token = minted.json()["data"]["session_token"]
+                opened = await client.get(f"/session/{token}", params={"locale": locale})
                 base = "/".join(opened.headers["location"].split("/")[:3])
                 await client.post(
                     f"{base}/integrations/crm/pipedrive/connect",
@@ -67,7 +68,7 @@ async def measure(renders: int) -> None:
                     "connection (connect form)": f"{base}/integrations/crm/copper",
                     "suggestions": f"{base}/suggestions",
                     "logs": f"{base}/logs",
-                    "error (invalid link)": "/session/not-a-token",
+                    "error (invalid link)": f"/session/not-a-token?locale={locale}",
                 }
                 assets: dict[str, int] = {}
                 print(f"{'page':28} {'HTML':>7} {'CSS':>7} {'JS':>7} {'total':>8} {'render p50':>11}")
@@ -97,7 +98,9 @@ async def measure(renders: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=50, help="renders per page for the median (default 50)")
-    asyncio.run(measure(parser.parse_args().renders))
+    parser.add_argument("--locale", default="en", help="the pages' language: en nl fr de es ja (default en)")
+    args = parser.parse_args()
+    asyncio.run(measure(args.renders, args.locale))
 
 
 if __name__ == "__main__":

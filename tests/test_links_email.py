@@ -223,7 +223,21 @@ def test_the_email_text_goes_through_gettext_in_the_links_locale(tmp_path: Path)
     assert dutch.language == "nl-NL"
     english = render_link_email(locale="fr", **common)  # no French catalog: English
     assert english.subject == "Connect your accounts to Acme" and english.body.startswith("Hello,")
-    assert "http://vault.test/link/vl_link_x" in dutch.body and "2027-01-15 08:00 UTC" in dutch.body
+    assert "http://vault.test/link/vl_link_x" in dutch.body and "15 januari 2027, 08:00:00 UTC" in dutch.body
+
+
+def test_the_email_is_translated_by_the_built_in_catalogs() -> None:
+    email = render_link_email(
+        sender="vault@saas.test",
+        recipient="person@example.com",
+        url="http://vault.test/link/vl_link_x",
+        vault_name="Acme",
+        expires_at=1_800_000_000_000,
+        single_use=True,
+        locale="ja-JP",
+    )
+    assert email.subject == "Acme にアカウントを接続してください"
+    assert email.body.startswith("こんにちは。") and "2027年1月15日" in email.body and "Hello" not in email.body
 
 
 @pytest.mark.parametrize(

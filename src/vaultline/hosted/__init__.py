@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from vaultline.catalog.texts import CatalogTexts
 from vaultline.hosted import (
     connection_pages,
     connection_posts,
@@ -15,12 +16,13 @@ from vaultline.hosted import (
 )
 from vaultline.hosted.assets import StaticAssets
 from vaultline.hosted.rendering import PageRenderer
+from vaultline.i18n.translations import TranslatorSet
 
 
 def install_hosted_vault(app: FastAPI) -> None:
-    """Load templates and static files (once, here, not at import) and add the routes."""
+    """Load templates, static files and translations (once, here, not at import) and add the routes."""
     assets = StaticAssets.load()
-    app.state.hosted_renderer = PageRenderer.create(assets)
+    app.state.hosted_renderer = PageRenderer.create(assets, TranslatorSet.load(), CatalogTexts.load())
     for module in (
         open_session,
         integrations_pages,

@@ -22,6 +22,7 @@ from vaultline.hosted.presentation import badge_for, health_of
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import SESSION_COOKIE, page_headers, set_oauth_binding_cookie
 from vaultline.hosted.vault_session import VaultContext, open_vault
+from vaultline.i18n.markers import N_
 from vaultline.oauth.browser_binding import binding_digest, browser_binding
 from vaultline.oauth.links import authorize_link
 from vaultline.runtime import runtime_of
@@ -30,15 +31,32 @@ router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{serv
 
 CONFIRMATIONS = {
     "disconnect": (
-        "Disconnect {name}?",
-        "Your {name} credentials will be removed. {app} will stop syncing with {name} until you connect it again.",
-        "Yes, disconnect",
+        N_("Disconnect %(name)s?"),
+        N_(
+            "Your %(name)s credentials will be removed. "
+            "%(app)s will stop syncing with %(name)s until you connect it again."
+        ),
+        N_("Yes, disconnect"),
     ),
     "delete": (
-        "Delete the {name} connection?",
-        "The connection and all its settings will be deleted. This cannot be undone.",
-        "Yes, delete",
+        N_("Delete the %(name)s connection?"),
+        N_("The connection and all its settings will be deleted. This cannot be undone."),
+        N_("Yes, delete"),
     ),
+}
+# The catalog's configurable resources, named for people (any other: its id, readable).
+RESOURCE_LABELS = {
+    "applications": N_("Applications"),
+    "candidates": N_("Candidates"),
+    "companies": N_("Companies"),
+    "contacts": N_("Contacts"),
+    "deals": N_("Deals"),
+    "employees": N_("Employees"),
+    "jobs": N_("Jobs"),
+    "leads": N_("Leads"),
+    "opportunities": N_("Opportunities"),
+    "organizations": N_("Organizations"),
+    "persons": N_("People"),
 }
 
 
@@ -74,18 +92,19 @@ def permitted_actions(vault: VaultContext, item: OfferedConnection) -> list[Acti
     credentials = has_credentials(item.definition, record)
     form_based = item.definition.auth_type in ("apiKey", "basic", "oauth2")
     actions: list[Action] = []
+    _ = vault.gettext
     if vault.allows("disable"):
         actions.append(
-            Action("disable", "Disable", f"{path}/disable")
+            Action("disable", _("Disable"), f"{path}/disable")
             if record.enabled
-            else Action("enable", "Enable", f"{path}/enable")
+            else Action("enable", _("Enable"), f"{path}/enable")
         )
     if vault.allows("reauthorize") and credentials and form_based:
-        actions.append(Action("reauthorize", "Re-authorize", f"{path}?step=reauthorize", link=True))
+        actions.append(Action("reauthorize", _("Re-authorize"), f"{path}?step=reauthorize", link=True))
     if vault.allows("disconnect") and credentials and form_based:
-        actions.append(Action("disconnect", "Disconnect", f"{path}/confirm/disconnect", confirm=True, danger=True))
+        actions.append(Action("disconnect", _("Disconnect"), f"{path}/confirm/disconnect", confirm=True, danger=True))
     if vault.allows("delete"):
-        actions.append(Action("delete", "Delete", f"{path}/confirm/delete", confirm=True, danger=True))
+        actions.append(Action("delete", _("Delete"), f"{path}/confirm/delete", confirm=True, danger=True))
     return actions
 
 
@@ -108,14 +127,21 @@ def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: b
     )
 
 
-def _resources(item: OfferedConnection) -> list[dict[str, str]]:
+def _resources(vault: VaultContext, item: OfferedConnection) -> list[dict[str, str]]:
     stored = {c.get("resource"): c for c in (item.record.configuration if item.record else None) or []}
     resources = []
     for name in item.definition.configurable_resources:
         defaults = stored.get(name, {}).get("defaults") or []
         value = next((str(d.get("value", "")) for d in defaults if d.get("id") == "owner_id"), "")
-        resources.append({"name": name, "label": name.replace("_", " ").capitalize(), "value": value})
+        label = vault.gettext(RESOURCE_LABELS[name]) if name in RESOURCE_LABELS else name.replace("_", " ").capitalize()
+        resources.append({"name": name, "label": label, "value": value})
     return resources
+
+
+def _in_language(vault: VaultContext, message: str | None, general: str) -> str | None:
+    if message is None or vault.translator.has(message):
+        return vault.gettext(message) if message is not None else None
+    return vault.gettext(general)
 
 
 def render_connection(
@@ -146,7 +172,7 @@ def render_connection(
     page = page_chrome(vault, current="integrations")
     flash = read_flash(request)
     if flash is not None and (flash.unified_api, flash.service_id) == (item.unified_api, item.service_id):
-        page.flash = flash.message
+        page.flash = flash.message(vault)
         if flash.kind == "deleted":
             page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
         elif flash.kind != "oauth_denied":  # a refused consent changed nothing
@@ -161,14 +187,19 @@ def render_connection(
     authorize_url = _authorize_url(vault, item, show_connect, binding)
     response = renderer_of(request).render(
         "connection.html",
+        locale=vault.locale,
         status_code=status_code,
         embed_origins=vault.application.embed_origins,
         theme=vault.theme,
         page=page,
         item=item,
-        badge=badge_for(item),
+        badge=badge_for(item, vault.translator),
         health=health,
-        health_reason=health_reason(item.definition, record),
+        # The provider's own refusal is English (it is the API's too): shown when the catalog
+        # translates it, else a general sentence that is.
+        health_reason=_in_language(
+            vault, health_reason(item.definition, record), N_("The provider did not accept these credentials.")
+        ),
         downstream_error=record.provider.downstream_error if record else None,
         show_connect=show_connect,
         reauthorizing=reauthorizing,
@@ -185,7 +216,7 @@ def render_connection(
         # Inside Vault JS, Authorize opens the provider in a popup (providers refuse to be framed).
         oauth_popup=f"{connection_path(vault, item)}/oauth-popup" if authorize_url and vault.embedded else None,
         connection_url=connection_path(vault, item),
-        resources=_resources(item) if has_record and not vault.settings.get("hide_resource_settings") else [],
+        resources=_resources(vault, item) if has_record and not vault.settings.get("hide_resource_settings") else [],
         guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
         actions=permitted_actions(vault, item),
     )
@@ -202,7 +233,7 @@ async def load(
     runtime = runtime_of(request)
     vault = await open_vault(request, runtime, session_id)
     item = await find_connection(runtime, vault.caller, unified_api, service_id)
-    return vault, item
+    return vault, vault.localized(item)
 
 
 @router.get("")
@@ -227,19 +258,21 @@ async def connection_page(
 async def confirm_page(request: Request, session_id: str, unified_api: str, service_id: str, action: str) -> Response:
     vault, item = await load(request, session_id, unified_api, service_id)
     if action not in CONFIRMATIONS:
-        raise NotFound("There is nothing to confirm here")
+        raise NotFound(vault.gettext("There is nothing to confirm here"))
     vault.caller.require_action(action, f"{action} a connection")
     question, explanation, label = CONFIRMATIONS[action]
     names = {"name": item.definition.name, "app": vault.application.name}
+    _ = vault.gettext
     path = connection_path(vault, item)
     return renderer_of(request).render(
         "confirm.html",
+        locale=vault.locale,
         embed_origins=vault.application.embed_origins,
         theme=vault.theme,
         page=page_chrome(vault, current="integrations"),
-        question=question.format(**names),
-        explanation=explanation.format(**names),
-        confirm_label=label,
+        question=_(question, **names),
+        explanation=_(explanation, **names),
+        confirm_label=_(label),
         action_url=f"{path}/{action}",
         cancel_url=path,
     )

@@ -26,12 +26,21 @@ from vaultline.hosted.flash import Flash, set_flash
 from vaultline.hosted.forms import field_of_message, parse_settings, read_form
 from vaultline.hosted.security import check_same_origin, page_headers
 from vaultline.hosted.vault_session import VaultContext
+from vaultline.i18n.markers import N_
 from vaultline.oauth.provider_client import ProviderError
 from vaultline.oauth.revocation import disconnect_oauth
 from vaultline.oauth.token_grants import connect_with_entered_credentials, stored_credentials_grant
 from vaultline.runtime import runtime_of
 
 router = APIRouter(prefix="/hosted/{session_id}/integrations/{unified_api}/{service_id}", include_in_schema=False)
+
+
+def _in_language(vault: VaultContext, message: str, fallback: str, **params: object) -> str:
+    """A message of the connections logic (written in English for the API) in the session's
+    language when the catalog translates it, else ``fallback``, a general one that it does."""
+    if vault.translator.has(message):
+        return vault.gettext(message)
+    return vault.gettext(fallback, **params)
 
 
 async def _checked_load(
@@ -59,11 +68,11 @@ async def _save_form(
 ) -> Response:
     form = await read_form(request)
     stored = item.record.settings if item.record else {}
-    parsed = parse_settings(fields, form, stored)
+    parsed = parse_settings(fields, form, stored, vault.translator)
     if parsed.errors:
         return render_connection(
             request, vault, item, step=step, status_code=422, errors=parsed.errors, values=parsed.shown,
-            form_error="Please correct the highlighted fields.",
+            form_error=vault.gettext("Please correct the highlighted fields."),
         )  # fmt: skip
     try:
         updated = await apply_connection_update(
@@ -76,21 +85,27 @@ async def _save_form(
         )
     except BadRequest as exc:
         where = field_of_message(exc.message)
-        errors = {where: exc.message.split(": ", 1)[-1]} if where else {}
+        field_message = exc.message.split(": ", 1)[-1]
+        errors = {where: _in_language(vault, field_message, N_("This value is not valid."))} if where else {}
+        general = N_("These values were not accepted. Check them and try again.")
         return render_connection(
             request, vault, item, step=step, status_code=422, errors=errors, values=parsed.shown,
-            form_error=None if errors else exc.message,
+            form_error=None if errors else _in_language(vault, exc.message, general),
         )  # fmt: skip
     except Forbidden as exc:
+        form_error = _in_language(vault, exc.message, N_("This session is not allowed to make this change."))
         return render_connection(
-            request, vault, item, step=step, status_code=403, values=parsed.shown, form_error=exc.message
+            request, vault, item, step=step, status_code=403, values=parsed.shown, form_error=form_error
         )
     if updated.state == "invalid" and updated.record is not None and updated.record.validation_error:
         # The provider refused what was entered: say so next to the field, and stay on the form.
         where = _refused_field(updated, fields, updated.record.validation_error)
         return render_connection(
-            request, vault, updated, step=step, status_code=422, values=parsed.shown,
-            errors={where: updated.record.validation_error},
+            request, vault, vault.localized(updated), step=step, status_code=422, values=parsed.shown,
+            errors={where: _in_language(
+                vault, updated.record.validation_error, N_("%(name)s did not accept this value."),
+                name=item.definition.name,
+            )},
         )  # fmt: skip
     return _done(vault, updated, kind)
 
@@ -112,7 +127,9 @@ async def connect(request: Request, session_id: str, unified_api: str, service_i
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     definition = item.definition
     if definition.grant_type == "authorization_code":
-        raise Unprocessable(f"{definition.name} is connected by signing in to it, not with a form")
+        raise Unprocessable(
+            vault.gettext("%(name)s is connected by signing in to it, not with a form", name=definition.name)
+        )
     if stored_credentials_grant(definition) is not None:
         return await _connect_with_grant(request, vault, item)
     reauthorizing = item.record is not None and has_credentials(definition, item.record)
@@ -131,19 +148,21 @@ async def _connect_with_grant(request: Request, vault: VaultContext, item: Offer
     fields = credential_fields(item) if reauthorizing else list(item.definition.form_fields)
     step = "reauthorize" if reauthorizing else None
     form = await read_form(request)
-    parsed = parse_settings(fields, form, item.record.settings if item.record else {})
+    parsed = parse_settings(fields, form, item.record.settings if item.record else {}, vault.translator)
     if parsed.errors:
         return render_connection(
             request, vault, item, step=step, status_code=422, errors=parsed.errors, values=parsed.shown,
-            form_error="Please correct the highlighted fields.",
+            form_error=vault.gettext("Please correct the highlighted fields."),
         )  # fmt: skip
     try:
         connected = await connect_with_entered_credentials(
             vault.runtime, vault.caller, item.unified_api, item.service_id, parsed.settings
         )
     except (BadRequest, Unprocessable, ProviderError) as exc:
+        fallback = N_("%(name)s did not accept these credentials, or could not be reached. Check them and try again.")
+        form_error = _in_language(vault, exc.message, fallback, name=item.definition.name)
         return render_connection(
-            request, vault, item, step=step, status_code=422, values=parsed.shown, form_error=exc.message
+            request, vault, item, step=step, status_code=422, values=parsed.shown, form_error=form_error
         )
     return _done(vault, connected, "reauthorized" if reauthorizing else "connected")
 
@@ -152,7 +171,7 @@ async def _connect_with_grant(request: Request, vault: VaultContext, item: Offer
 async def save_settings(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     if item.record is None or not has_credentials(item.definition, item.record):
-        raise Unprocessable(f"Connect {item.definition.name} before changing its settings")
+        raise Unprocessable(vault.gettext("Connect %(name)s before changing its settings", name=item.definition.name))
     return await _save_form(request, vault, item, setting_fields(item), kind="saved", step=None)
 
 
@@ -160,7 +179,7 @@ async def save_settings(request: Request, session_id: str, unified_api: str, ser
 async def save_resources(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     if vault.settings.get("hide_resource_settings"):
-        raise Forbidden("Resource settings are not part of this session")
+        raise Forbidden(vault.gettext("Resource settings are not part of this session"))
     form = await read_form(request)
     configuration: list[dict[str, Any]] = []
     for resource in item.definition.configurable_resources:
@@ -176,7 +195,7 @@ async def save_resources(request: Request, session_id: str, unified_api: str, se
 async def _set_enabled(request: Request, session_id: str, unified_api: str, service_id: str, enabled: bool) -> Response:
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     if item.record is None:
-        raise Unprocessable(f"Connect {item.definition.name} first")
+        raise Unprocessable(vault.gettext("Connect %(name)s first", name=item.definition.name))
     updated = await apply_connection_update(
         vault.runtime, vault.caller, item.unified_api, item.service_id, enabled=enabled
     )
@@ -201,9 +220,9 @@ async def disconnect(request: Request, session_id: str, unified_api: str, servic
         await disconnect_oauth(vault.runtime, vault.caller, item.definition)
         return _done(vault, item, "disconnected")
     if item.definition.auth_type not in ("apiKey", "basic"):
-        raise Unprocessable(f"{item.definition.name} cannot be disconnected here yet")
+        raise Unprocessable(vault.gettext("%(name)s cannot be disconnected here yet", name=item.definition.name))
     if item.record is None or not has_credentials(item.definition, item.record):
-        raise Unprocessable(f"{item.definition.name} is not connected")
+        raise Unprocessable(vault.gettext("%(name)s is not connected", name=item.definition.name))
     cleared: dict[str, Any] = dict.fromkeys(item.definition.credential_ids)
     updated = await apply_connection_update(
         vault.runtime, vault.caller, item.unified_api, item.service_id, settings=cleared

@@ -1,5 +1,7 @@
 """Errors on Hosted Vault paths become a friendly page, never JSON or a stack trace: which
-kind of session problem it was (expired, revoked, invalid, missing) and the way back."""
+kind of session problem it was (expired, revoked, invalid, missing) and the way back, in the
+reader's language. A message raised below the pages is in English (it is the API's too): it is
+shown when the catalog translates it, else a general explanation of its kind that is."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from starlette.responses import Response
 from vaultline.errors import Forbidden, NotFound, VaultError
 from vaultline.hosted.popup_result import opener_origin
 from vaultline.hosted.rendering import renderer_of
-from vaultline.hosted.vault_session import ErrorContext
+from vaultline.hosted.vault_session import ErrorContext, page_locale
+from vaultline.i18n.markers import N_
+from vaultline.i18n.translations import TranslatedText, Translator
 from vaultline.strict_url import safe_link
 from vaultline.tokens.session_tokens import SessionTokenError
 
@@ -28,27 +32,40 @@ HOSTED_PREFIXES = (
 
 _SESSION_PAGES = {
     "expired": (
-        "This session has expired",
-        "For your security, vault links only work for a limited time. "
-        "Go back to the application and open the vault again.",
+        N_("This session has expired"),
+        N_(
+            "For your security, vault links only work for a limited time. "
+            "Go back to the application and open the vault again."
+        ),
     ),
     "revoked": (
-        "This session has been ended",
-        "The application ended this session. Go back to the application and open the vault again.",
+        N_("This session has been ended"),
+        N_("The application ended this session. Go back to the application and open the vault again."),
     ),
     "not_yet_valid": (
-        "This link is not valid yet",
-        "This vault link is not active yet. Check your computer's clock, or open the vault again from the application.",
+        N_("This link is not valid yet"),
+        N_(
+            "This vault link is not active yet. Check your computer's clock, "
+            "or open the vault again from the application."
+        ),
     ),
     "missing": (
-        "This page needs an open session",
-        "This vault page was opened without its session (it may have been opened in another browser, "
-        "or its link was already used). Go back to the application and open the vault again.",
+        N_("This page needs an open session"),
+        N_(
+            "This vault page was opened without its session (it may have been opened in another browser, "
+            "or its link was already used). Go back to the application and open the vault again."
+        ),
     ),
     "invalid": (
-        "This link is not valid",
-        "The vault link is incomplete or was changed. Go back to the application and open the vault again.",
+        N_("This link is not valid"),
+        N_("The vault link is incomplete or was changed. Go back to the application and open the vault again."),
     ),
+}
+# What a page says of an error whose own message the catalog does not translate.
+_GENERAL_MESSAGES = {
+    "forbidden": N_("This is not allowed in this session. Go back to the application and open the vault again."),
+    "bad_request": N_("This could not be done. Go back and try again."),
+    "provider_error": N_("The provider did not complete the sign-in. Please try again in a moment."),
 }
 
 
@@ -64,28 +81,39 @@ def renders_error_pages(method: str, path: str) -> bool:
     return is_hosted_path(path)
 
 
-def _describe(error: VaultError) -> tuple[str, str, str]:
+def _own_message(t: Translator, reason: str, message: str) -> str:
+    if isinstance(message, TranslatedText):
+        return message
+    return t.gettext(message) if t.has(message) else t.gettext(_GENERAL_MESSAGES[reason])
+
+
+def _describe(error: VaultError, t: Translator) -> tuple[str, str, str]:
     if isinstance(error, SessionTokenError):
         reason = error.reason if error.reason in _SESSION_PAGES else "invalid"
         title, message = _SESSION_PAGES[reason]
-        return reason, title, message
+        return reason, t.gettext(title), t.gettext(message)
     if isinstance(error, Forbidden):
-        return "forbidden", "This is not allowed", error.message
+        return "forbidden", t.gettext("This is not allowed"), _own_message(t, "forbidden", error.message)
     if isinstance(error, NotFound):
-        return "not_found", "Page not found", "This page does not exist. Go back and try again."
+        return "not_found", t.gettext("Page not found"), t.gettext("This page does not exist. Go back and try again.")
     if error.status_code < 500:
-        return "bad_request", "Something is not right", error.message
+        return "bad_request", t.gettext("Something is not right"), _own_message(t, "bad_request", error.message)
     if error.status_code in (502, 504):  # an OAuth provider failed us; its message is written for people
-        return "provider_error", "Could not finish signing in", error.message
-    return "server_error", "Something went wrong", "Something went wrong on our side. Please try again in a moment."
+        message = _own_message(t, "provider_error", error.message)
+        return "provider_error", t.gettext("Could not finish signing in"), message
+    message = t.gettext("Something went wrong on our side. Please try again in a moment.")
+    return "server_error", t.gettext("Something went wrong"), message
 
 
 def render_error_page(request: Request, error: VaultError) -> Response:
     context: ErrorContext = getattr(request.state, "hosted_error", None) or ErrorContext()
-    reason, title, message = _describe(error)
+    renderer = renderer_of(request)
+    locale = page_locale(request)
+    reason, title, message = _describe(error, renderer.translator(locale))
     event = {"type": "session_expired" if reason == "expired" else "error", "reason": reason}
-    response = renderer_of(request).render(
+    response = renderer.render(
         "error.html",
+        locale=locale,
         status_code=error.status_code,
         embed_origins=context.embed_origins,
         theme={"primary_color": context.primary_color} if context.primary_color else None,

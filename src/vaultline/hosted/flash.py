@@ -21,9 +21,8 @@ class Flash:
     unified_api: str
     service_id: str
 
-    @property
-    def message(self) -> str:
-        return FLASH_MESSAGES[self.kind]
+    def message(self, vault: VaultContext) -> str:
+        return vault.gettext(FLASH_MESSAGES[self.kind])
 
     def connection_ref(self) -> dict[str, str]:
         return {

@@ -14,6 +14,7 @@ from vaultline.catalog.definitions import FormField
 from vaultline.connections.settings import MASK
 from vaultline.connections.state import is_set
 from vaultline.errors import UnsupportedMediaType
+from vaultline.i18n.translations import Translator
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -22,7 +23,7 @@ async def read_form(request: Request) -> dict[str, list[str]]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
     if body and content_type != FORM_TYPE:
-        raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded")
+        raise UnsupportedMediaType("Send the form as application/x-www-form-urlencoded")  # no browser form does
     return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
 
 
@@ -34,18 +35,18 @@ class ParsedSettings:
     shown: dict[str, Any] = field(default_factory=dict)
 
 
-def _typed_option(form_field: FormField, raw: str) -> Any:
+def _typed_option(form_field: FormField, raw: str, t: Translator) -> Any:
     for option in form_field.options:
         if str(option.value) == raw:
             return option.value
-    raise ValueError(f"Choose one of the options for {form_field.label}")
+    raise ValueError(t.gettext("Choose one of the options for %(label)s", label=form_field.label))
 
 
-def _value(form_field: FormField, values: list[str]) -> Any:
+def _value(form_field: FormField, values: list[str], t: Translator) -> Any:
     if form_field.type == "checkbox":
         return "true" in values
     if form_field.type == "multi-select":
-        return [_typed_option(form_field, v) for v in values if v != ""]
+        return [_typed_option(form_field, v, t) for v in values if v != ""]
     raw = values[-1] if values else ""
     if form_field.type != "textarea":
         raw = raw.strip()
@@ -55,21 +56,26 @@ def _value(form_field: FormField, values: list[str]) -> Any:
         try:
             number = float(raw)
         except ValueError:
-            raise ValueError(f"{form_field.label} must be a number") from None
+            raise ValueError(t.gettext("%(label)s must be a number", label=form_field.label)) from None
         return int(number) if number.is_integer() and "." not in raw else number
     if form_field.type in ("select", "filtered-select"):
-        return _typed_option(form_field, raw)
+        return _typed_option(form_field, raw, t)
     return raw
 
 
-def parse_settings(form_fields: list[FormField], form: dict[str, list[str]], stored: dict[str, Any]) -> ParsedSettings:
-    """The settings the form asks for, checked the way a person needs to hear about it: each
-    required value present, each value in its documented format. A sensitive field left
-    empty keeps what is stored (sent on as ``MASK``, which the connections logic keeps)."""
+def parse_settings(
+    form_fields: list[FormField], form: dict[str, list[str]], stored: dict[str, Any], translator: Translator
+) -> ParsedSettings:
+    """The settings the form asks for, checked the way a person needs to hear about it (in
+    their language): each required value present, each value in its documented format. A
+    sensitive field left empty keeps what is stored (sent on as ``MASK``, which the connections
+    logic keeps)."""
     parsed = ParsedSettings()
+    t = translator
     for form_field in form_fields:
+        label = form_field.label
         try:
-            value = _value(form_field, form.get(form_field.id, []))
+            value = _value(form_field, form.get(form_field.id, []), translator)
         except ValueError as exc:
             parsed.errors[form_field.id] = str(exc)
             continue
@@ -79,14 +85,16 @@ def parse_settings(form_fields: list[FormField], form: dict[str, list[str]], sto
         if not form_field.sensitive:
             parsed.shown[form_field.id] = value
         if form_field.required and form_field.type != "checkbox" and not is_set(value):
-            parsed.errors[form_field.id] = f"Enter your {form_field.label}"
+            parsed.errors[form_field.id] = t.gettext("Enter your %(label)s", label=label)
             continue
         if isinstance(value, str) and form_field.pattern and re.fullmatch(form_field.pattern, value) is None:
-            hint = f" {form_field.description}" if form_field.description else ""
-            parsed.errors[form_field.id] = f"{form_field.label} is not in the expected format.{hint}"
+            message = t.gettext("%(label)s is not in the expected format.", label=label)
+            parsed.errors[form_field.id] = f"{message} {form_field.description}" if form_field.description else message
             continue
         if form_field.sensitive and isinstance(value, str) and re.search(r"\s", value):
-            parsed.errors[form_field.id] = f"{form_field.label} contains a space or line break: paste it again"
+            parsed.errors[form_field.id] = t.gettext(
+                "%(label)s contains a space or line break: paste it again", label=label
+            )
             continue
         parsed.settings[form_field.id] = value
     return parsed

@@ -3,6 +3,7 @@ suggestions. The consumer's logs page is in ``logs_page.py``."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -35,10 +36,11 @@ def _render(
     page = page or page_chrome(vault, current=current)
     return renderer_of(request).render(
         template,
+        locale=vault.locale,
         embed_origins=vault.application.embed_origins,
         theme=vault.theme,
         page=page,
-        badge_for=badge_for,
+        badge_for=partial(badge_for, translator=vault.translator),
         **context,
     )
 
@@ -58,14 +60,15 @@ async def integrations_page(request: Request, session_id: str, q: str = Query(de
     vault = await open_vault(request, runtime, session_id)
     if vault.isolated and vault.view.focus:  # isolation: only the connection at hand
         return await vault_home(request, session_id)
-    items = await offered_connections(runtime, vault.caller)
+    items = [vault.localized(item) for item in await offered_connections(runtime, vault.caller)]
     page = page_chrome(vault, current="integrations")
     flash = read_flash(request)
     if flash is not None and flash.kind == "deleted":
         definition = runtime.catalog.get(flash.service_id)
-        page.flash = f"{definition.name if definition else flash.service_id} connection deleted."
+        name = definition.name if definition else flash.service_id
+        page.flash = vault.gettext("%(name)s connection deleted.", name=name)
         page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
-    groups = grouped(items, query=q)
+    groups = grouped(items, vault.translator, query=q)
     response = _render(request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q)
     pop_flash(request, response, vault)
     return response
@@ -76,7 +79,8 @@ async def suggestions_page(request: Request, session_id: str) -> Response:
     runtime = runtime_of(request)
     vault = await open_vault(request, runtime, session_id)
     if not vault.settings.get("show_suggestions") or vault.isolated:
-        raise NotFound("Suggestions are not part of this session")
-    items = await offered_connections(runtime, vault.caller)
+        raise NotFound(vault.gettext("Suggestions are not part of this session"))
+    items = [vault.localized(item) for item in await offered_connections(runtime, vault.caller)]
     counts = await peer_counts(runtime, application_id=vault.application.id, consumer_id=vault.session.consumer_id)
-    return _render(request, vault, "suggestions.html", current="suggestions", suggestions=rank(items, counts))
+    suggestions = rank(items, counts, vault.translator)
+    return _render(request, vault, "suggestions.html", current="suggestions", suggestions=suggestions)

@@ -15,6 +15,7 @@ from vaultline.client_address import client_address
 from vaultline.hosted.open_session import enter_vault
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import set_page_cookie
+from vaultline.i18n.locales import choose_locale
 from vaultline.links.opening import REFUSAL_STATUS, LinkOutcome, binding_cookie_name, open_link
 from vaultline.runtime import runtime_of
 from vaultline.sessions.verification import verify_session
@@ -35,11 +36,16 @@ async def open_vault_link(request: Request, secret: str) -> Response:
     outcome = await open_link(
         runtime, throttle_of(request), secret, address=client_address(request), cookies=request.cookies
     )
+    # The link's language (the one its email was written in), else the browser's: for the
+    # refusal page, and kept by the session it opens (enter_vault) like a session link's.
+    link_locale = outcome.record.locale if outcome.record is not None else None
+    request.state.locale = choose_locale(link_locale, accept_language=request.headers.get("accept-language"))
     if outcome.refusal is not None or outcome.minted is None or outcome.record is None:
         reason = outcome.refusal or "invalid"
         theme = _theme(outcome)
         return renderer_of(request).render(
             "link_refused.html",
+            locale=request.state.locale,
             status_code=REFUSAL_STATUS[reason],
             theme=theme,
             reason=reason,

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -25,7 +28,7 @@ async def logs_page(request: Request, session_id: str) -> Response:
     runtime = runtime_of(request)
     vault = await open_vault(request, runtime, session_id)
     if not vault.settings.get("show_logs", True) or vault.isolated:
-        raise NotFound("Logs are not part of this session")
+        raise NotFound(vault.gettext("Logs are not part of this session"))
     async with runtime.engine.connect() as connection:
         records, _ = await list_consumer_logs(
             connection,
@@ -40,22 +43,28 @@ async def logs_page(request: Request, session_id: str) -> Response:
     for record in records:
         entry = record.entry
         iso = iso_from_ms(entry.timestamp) or ""
+        # The locale's way of writing a date and time, in UTC as the column says.
+        moment = datetime.fromtimestamp(entry.timestamp / 1000, tz=UTC)
         entries.append(
             {
                 "iso": iso,
-                "display": iso[:19].replace("T", " "),
-                "name": entry.operation_name,
+                "display": vault.translator.format_datetime(moment),
+                # The operation's name is its route's summary, extracted into the catalog.
+                "name": vault.gettext(entry.operation_name)
+                if vault.translator.has(entry.operation_name)
+                else entry.operation_name,
                 "request": f"{entry.method} {entry.path}",
                 "status": entry.status_code,
                 "success": entry.success,
-                "by": "You" if entry.caller == "session" else vault.application.name,
+                "by": vault.gettext("You") if entry.caller == "session" else vault.application.name,
             }
         )
     return renderer_of(request).render(
         "logs.html",
+        locale=vault.locale,
         embed_origins=vault.application.embed_origins,
         theme=vault.theme,
         page=page_chrome(vault, current="logs"),
-        badge_for=badge_for,
+        badge_for=partial(badge_for, translator=vault.translator),
         entries=entries,
     )

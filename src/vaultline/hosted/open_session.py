@@ -26,6 +26,7 @@ from vaultline.hosted.security import (
     set_scoped_cookie,
 )
 from vaultline.hosted.vault_session import ErrorContext, HostedView, embed_origin_for, error_context_for
+from vaultline.i18n.locales import choose_locale
 from vaultline.runtime import Runtime, runtime_of
 from vaultline.sessions.throttled import verify_session_throttled
 from vaultline.sessions.verification import VerifiedSession
@@ -68,12 +69,16 @@ async def open_session(
     view: str | None = Query(default=None, max_length=64),
     embedded: str | None = Query(default=None, max_length=8),
     origin: str | None = Query(default=None, max_length=2048),
+    locale: str | None = Query(default=None, max_length=35),
 ) -> Response:
     """Query: ``service_id`` (and optionally ``unified_api``) opens one integration directly;
     ``view`` opens suggestions/logs or a connection's settings/resources section; Vault JS adds
     ``embedded=1&origin=<its page's origin>``, which must be one of the application's embedding
-    origins."""
+    origins; ``locale`` (Vault JS's ``locale`` option) picks the language, else the browser's
+    ``Accept-Language`` does. The language is kept in the view cookie for the session's pages."""
     runtime = runtime_of(request)
+    # Before anything can fail: the error page speaks it too.
+    request.state.locale = choose_locale(locale, accept_language=request.headers.get("accept-language"))
     wants_embed = embedded in ("1", "true")
     try:
         session = await verify_session_throttled(runtime, throttle_of(request), token, address=client_address(request))
@@ -99,8 +104,12 @@ async def enter_vault(
 ) -> RedirectResponse:
     """Swap a verified session for a handle cookie and send the browser to its first page: what
     a session link does, and what a Vault link does with the session it minted (link_pages.py).
-    ``embed_to``: the origin of the page embedding the vault (Vault JS), None when not embedded."""
+    ``embed_to``: the origin of the page embedding the vault (Vault JS), None when not embedded.
+    The session's language is the caller's choice (``request.state.locale``), else the browser's."""
     runtime = runtime_of(request)
+    locale = getattr(request.state, "locale", None) or choose_locale(
+        accept_language=request.headers.get("accept-language")
+    )
     async with runtime.engine.connect() as connection:
         application = await get_application(connection, application_id=session.application_id)
     if application is None:
@@ -126,12 +135,8 @@ async def enter_vault(
     response = RedirectResponse(location, status_code=303, headers=headers)
     secure = runtime.settings.public_url.startswith("https://")
     max_age = max(int(session.claims["exp"]) - int(time.time()), 0) + COOKIE_GRACE_SECONDS
-    view_cookie = HostedView(embed_origin, focus).encode()
-    if not view_cookie:
-        clear_cookie(response, VIEW_COOKIE, session_id=session.record.id)
+    view_cookie = HostedView(embed_origin, focus, locale).encode()
     for name, value in ((SESSION_COOKIE, handle.cookie_value), (VIEW_COOKIE, view_cookie)):
-        if not value:
-            continue
         set_scoped_cookie(
             response,
             name,

@@ -8,18 +8,20 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from vaultline.hosted.vault_session import VaultContext
+from vaultline.i18n.markers import N_
 from vaultline.strict_url import safe_link
 
+# Translated where shown (flash.py), in the session's language.
 FLASH_MESSAGES = {
-    "connected": "Connected.",
-    "saved": "Settings saved.",
-    "enabled": "Connection enabled.",
-    "disabled": "Connection disabled.",
-    "disconnected": "Disconnected: the credentials were removed.",
-    "deleted": "Connection deleted.",
-    "reauthorized": "New credentials saved.",
-    "resources": "Resource settings saved.",
-    "oauth_denied": "Not connected: access was not granted. You can try again at any time.",
+    "connected": N_("Connected."),
+    "saved": N_("Settings saved."),
+    "enabled": N_("Connection enabled."),
+    "disabled": N_("Connection disabled."),
+    "disconnected": N_("Disconnected: the credentials were removed."),
+    "deleted": N_("Connection deleted."),
+    "reauthorized": N_("New credentials saved."),
+    "resources": N_("Resource settings saved."),
+    "oauth_denied": N_("Not connected: access was not granted. You can try again at any time."),
 }
 
 
@@ -68,11 +70,11 @@ def page_chrome(vault: VaultContext, *, current: str) -> PageChrome:
     sidebar = bool(settings.get("show_sidebar", True)) and not vault.embedded
     nav: list[NavItem] = []
     if not vault.isolated:
-        nav.append(NavItem("Integrations", f"{base}/integrations", current == "integrations"))
+        nav.append(NavItem(vault.gettext("Integrations"), f"{base}/integrations", current == "integrations"))
         if settings.get("show_suggestions"):
-            nav.append(NavItem("Suggestions", f"{base}/suggestions", current == "suggestions"))
+            nav.append(NavItem(vault.gettext("Suggestions"), f"{base}/suggestions", current == "suggestions"))
         if settings.get("show_logs", True):
-            nav.append(NavItem("Logs", f"{base}/logs", current == "logs"))
+            nav.append(NavItem(vault.gettext("Logs"), f"{base}/logs", current == "logs"))
     # Theme and avatar URLs were checked at mint; checked again for tokens minted before today's rules.
     consumer = {**vault.consumer_metadata, "image": safe_link(vault.consumer_metadata.get("image"))}
     return PageChrome(

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.hosted.rendering import renderer_of
+from vaultline.hosted.vault_session import page_locale
 from vaultline.oauth.browser_binding import POPUP_BINDING_COOKIE, POPUP_BINDING_PATH
 from vaultline.oauth.callback import CallbackResult
 from vaultline.runtime import Runtime, runtime_of
@@ -24,6 +25,7 @@ def render_popup_result(request: Request, runtime: Runtime, result: CallbackResu
     definition = runtime.catalog.find(unified_api=state.unified_api, service_id=state.service_id)
     response = renderer_of(request).render(
         "oauth_popup.html",
+        locale=page_locale(request),  # the popup has no session cookie: the browser's language
         outcome=result.outcome,
         name=definition.name if definition else state.service_id,
         opener_origin=opener_origin(request),

@@ -7,16 +7,49 @@ from dataclasses import dataclass
 
 from vaultline.connections.health import connection_health
 from vaultline.connections.offered import OfferedConnection
+from vaultline.i18n.markers import N_
+from vaultline.i18n.translations import Translator
 
 _BADGES = {
-    "available": "Not connected",
-    "added": "Needs authorization",
-    "authorized": "Needs configuration",
-    "callable": "Connected",
-    "invalid": "Invalid",
+    "available": N_("Not connected"),
+    "added": N_("Needs authorization"),
+    "authorized": N_("Needs configuration"),
+    "callable": N_("Connected"),
+    "invalid": N_("Invalid"),
 }
 _ACRONYMS = {"crm": "CRM", "ats": "ATS", "hris": "HRIS", "pos": "POS", "sms": "SMS", "csp": "CSP"}
-_LABELS = {"ats": "Recruiting (ATS)", "hris": "HR (HRIS)", "crm": "CRM"}
+# Every unified API a catalog can name (fields.UnifiedApiId); one missing here still gets a
+# readable English label from its id.
+_LABELS = {
+    "accounting": N_("Accounting"),
+    "ats": N_("Recruiting (ATS)"),
+    "calendar": N_("Calendar"),
+    "crm": N_("CRM"),
+    "csp": N_("Cloud service providers"),
+    "customer-support": N_("Customer support"),
+    "data-warehouse": N_("Data warehouse"),
+    "ecommerce": N_("E-commerce"),
+    "email": N_("Email"),
+    "email-marketing": N_("Email marketing"),
+    "expense-management": N_("Expense management"),
+    "file-storage": N_("File storage"),
+    "form": N_("Forms"),
+    "hris": N_("HR (HRIS)"),
+    "issue-tracking": N_("Issue tracking"),
+    "lead": N_("Leads"),
+    "payroll": N_("Payroll"),
+    "pos": N_("Point of sale (POS)"),
+    "procurement": N_("Procurement"),
+    "project-management": N_("Project management"),
+    "script": N_("Scripts"),
+    "sms": N_("SMS"),
+    "spreadsheet": N_("Spreadsheets"),
+    "subscription-analytics": N_("Subscription analytics"),
+    "team-messaging": N_("Team messaging"),
+    "time-registration": N_("Time registration"),
+    "transactional-email": N_("Transactional email"),
+    "vault": N_("Vault"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,22 +58,23 @@ class Badge:
     label: str
 
 
-def badge_for(item: OfferedConnection) -> Badge:
-    """The connection's state for a person (templates pass ``label`` through gettext)."""
+def badge_for(item: OfferedConnection, translator: Translator) -> Badge:
+    """The connection's state for a person, in their language."""
     if item.record is not None and not item.record.enabled:
-        return Badge("disabled", "Disabled")
+        return Badge("disabled", translator.gettext("Disabled"))
     if item.state == "callable" and health_of(item) == "degraded":
-        return Badge("degraded", "Connected, not verified")  # usable, but the provider could not be asked
-    return Badge(item.state, _BADGES[item.state])
+        # Usable, but the provider could not be asked.
+        return Badge("degraded", translator.gettext("Connected, not verified"))
+    return Badge(item.state, translator.gettext(_BADGES[item.state]))
 
 
 def health_of(item: OfferedConnection) -> str | None:
     return connection_health(item.definition, item.record, item.data_scopes)
 
 
-def unified_api_label(unified_api: str) -> str:
+def unified_api_label(unified_api: str, translator: Translator) -> str:
     if unified_api in _LABELS:
-        return _LABELS[unified_api]
+        return translator.gettext(_LABELS[unified_api])
     words = [_ACRONYMS.get(word, word) for word in unified_api.split("-")]
     return " ".join(words).capitalize() if words[0] not in _ACRONYMS.values() else " ".join(words)
 
@@ -58,7 +92,7 @@ def matches(item: OfferedConnection, query: str) -> bool:
     return all(word in haystack for word in needle.split())
 
 
-def grouped(items: list[OfferedConnection], *, query: str = "") -> list[Group]:
+def grouped(items: list[OfferedConnection], translator: Translator, *, query: str = "") -> list[Group]:
     """Grouped by unified API; the consumer's connections first, in groups and within them."""
     position = {id(item): index for index, item in enumerate(items)}
     groups: dict[str, list[OfferedConnection]] = {}
@@ -66,7 +100,11 @@ def grouped(items: list[OfferedConnection], *, query: str = "") -> list[Group]:
         if not query or matches(item, query):
             groups.setdefault(item.unified_api, []).append(item)
     result = [
-        Group(api, unified_api_label(api), sorted(members, key=lambda i: (i.record is None, position[id(i)])))
+        Group(
+            api,
+            unified_api_label(api, translator),
+            sorted(members, key=lambda i: (i.record is None, position[id(i)])),
+        )
         for api, members in groups.items()
     ]
     return sorted(result, key=lambda g: (all(i.record is None for i in g.items), g.label.lower()))

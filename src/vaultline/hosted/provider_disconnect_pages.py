@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from vaultline.hosted.rendering import renderer_of
+from vaultline.hosted.vault_session import page_locale
 from vaultline.oauth.provider_disconnect import handle_provider_disconnect
 from vaultline.runtime import runtime_of
 
@@ -42,10 +43,13 @@ async def provider_disconnect(
     notice = await handle_provider_disconnect(runtime_of(request), jwt, service_id)
     definition = runtime_of(request).catalog.get(notice.service_id)
     name = definition.name if definition is not None else notice.service_id
-    response = renderer_of(request).render(
+    renderer, locale = renderer_of(request), page_locale(request)  # no session here: the browser's language
+    t = renderer.translator(locale)
+    response = renderer.render(
         "disconnected.html",
-        title=f"{name} is disconnected",
-        message=f"{name} was disconnected. You can close this page.",
+        locale=locale,
+        title=t.gettext("%(name)s is disconnected", name=name),
+        message=t.gettext("%(name)s was disconnected. You can close this page.", name=name),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,5 +1,6 @@
-"""Rendering Hosted Vault pages: one Jinja environment (autoescaped), the theme turned into CSS
-custom properties from validated colours only, and the headers every page carries."""
+"""Rendering Hosted Vault pages: one Jinja environment (autoescaped) whose gettext speaks the
+locale each render is given, the theme turned into CSS custom properties from validated colours
+only, and the headers every page carries."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from vaultline.catalog.texts import CatalogTexts
 from vaultline.hosted.assets import StaticAssets
 from vaultline.hosted.security import new_nonce, page_headers
+from vaultline.i18n.translations import Translator, TranslatorSet
 
 _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 DEFAULT_PRIMARY = "#3b5bdb"
@@ -55,13 +59,34 @@ def theme_css(theme: dict[str, Any]) -> str:
     return f":root{{--primary:{primary};--on-primary:{readable_on(primary)};--side-bg:{side_bg};--side-fg:{side_fg}}}"
 
 
+def _translator_in(context: Context) -> Translator:
+    translator = context.get("translator")
+    if not isinstance(translator, Translator):  # PageRenderer.render always passes one
+        raise RuntimeError("a Hosted Vault page was rendered without a translator")
+    return translator
+
+
+# One environment for every request: gettext finds the render's translator in the template
+# context (``pass_context``) rather than in environment globals another request could swap.
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return _translator_in(context).translations.gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int) -> str:
+    return _translator_in(context).translations.ngettext(singular, plural, num)
+
+
 @dataclass
 class PageRenderer:
     environment: Environment
     assets: StaticAssets
+    translators: TranslatorSet
+    catalog_texts: CatalogTexts
 
     @classmethod
-    def create(cls, assets: StaticAssets) -> PageRenderer:
+    def create(cls, assets: StaticAssets, translators: TranslatorSet, catalog_texts: CatalogTexts) -> PageRenderer:
         environment = Environment(
             loader=PackageLoader("vaultline.hosted", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -70,21 +95,30 @@ class PageRenderer:
             # Every user-visible string goes through gettext (`{{ _("…") }}`) so it can be translated.
             extensions=["jinja2.ext.i18n"],
         )
-        environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        environment.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=_gettext, ngettext=_ngettext, newstyle=True
+        )
         environment.globals["asset"] = assets.url
-        return cls(environment, assets)
+        return cls(environment, assets, translators, catalog_texts)
+
+    def translator(self, locale: str) -> Translator:
+        return self.translators.get(locale)
 
     def render(
         self,
         template: str,
         *,
+        locale: str,
         status_code: int = 200,
         embed_origins: tuple[str, ...] = (),
         theme: dict[str, Any] | None = None,
         **context: Any,
     ) -> HTMLResponse:
         nonce = new_nonce()
-        html = self.environment.get_template(template).render(nonce=nonce, theme_css=theme_css(theme or {}), **context)
+        translator = self.translator(locale)
+        html = self.environment.get_template(template).render(
+            nonce=nonce, theme_css=theme_css(theme or {}), translator=translator, locale=translator.locale, **context
+        )
         headers = page_headers(nonce=nonce, embed_origins=embed_origins)
         return HTMLResponse(html, status_code=status_code, headers=headers)
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from vaultline.connections.offered import OfferedConnection
 from vaultline.db.schema import connections
+from vaultline.i18n.translations import Translator
 from vaultline.runtime import Runtime
 
 
@@ -17,13 +18,15 @@ from vaultline.runtime import Runtime
 class Suggestion:
     item: OfferedConnection
     peers: int
+    translator: Translator
 
     @property
     def why(self) -> str:
         if self.peers == 0:
-            return self.item.definition.tag_line or "Available to connect"
-        accounts = "account" if self.peers == 1 else "accounts"
-        return f"Connected by {self.peers} other {accounts}"
+            return self.item.definition.tag_line or self.translator.gettext("Available to connect")
+        return self.translator.ngettext(
+            "Connected by %(num)s other account", "Connected by %(num)s other accounts", self.peers
+        )
 
 
 async def peer_counts(runtime: Runtime, *, application_id: str, consumer_id: str) -> dict[str, int]:
@@ -38,7 +41,7 @@ async def peer_counts(runtime: Runtime, *, application_id: str, consumer_id: str
         return {service_id: int(count) for service_id, count in await connection.execute(query)}
 
 
-def rank(items: list[OfferedConnection], counts: dict[str, int]) -> list[Suggestion]:
-    candidates = [Suggestion(item, counts.get(item.service_id, 0)) for item in items if item.record is None]
+def rank(items: list[OfferedConnection], counts: dict[str, int], translator: Translator) -> list[Suggestion]:
+    candidates = [Suggestion(item, counts.get(item.service_id, 0), translator) for item in items if item.record is None]
     order = {id(s.item): index for index, s in enumerate(candidates)}
     return sorted(candidates, key=lambda s: (-s.peers, order[id(s.item)]))

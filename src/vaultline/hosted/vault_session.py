@@ -1,22 +1,27 @@
 """The open Hosted Vault session behind a page: its cookie (a handle, store/hosted_handles.py)
 checked on every request against the session row (so a revoked or expired session stops at the
 next click), its application, and how it is viewed (embedded in which origin, focused on which
-integration)."""
+integration, in which language)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 
 from vaultline.auth_throttle import throttle_of
+from vaultline.catalog.texts import CatalogTexts
 from vaultline.client_address import client_address
 from vaultline.clock import now_ms
 from vaultline.connections.caller import ConnectionsCaller
+from vaultline.connections.offered import OfferedConnection
 from vaultline.errors import NotFound
+from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import SESSION_COOKIE, VIEW_COOKIE
+from vaultline.i18n.locales import DEFAULT_LOCALE, choose_locale, supported_locale
+from vaultline.i18n.translations import Translator
 from vaultline.runtime import Runtime
 from vaultline.sessions.verification import VerifiedSession
 from vaultline.store.applications import Application, InvalidOrigin, get_application, normalize_origin
@@ -40,18 +45,33 @@ class NoSessionCookie(SessionTokenError):
 @dataclass(frozen=True, slots=True)
 class HostedView:
     """How this session is shown: inside Vault JS's iframe (``embed_origin``, always one of the
-    application's embedding origins) and/or focused on one integration (a deep link)."""
+    application's embedding origins), focused on one integration (a deep link), and in which
+    language (chosen when the link was opened, so it sticks for the session's pages)."""
 
     embed_origin: str | None = None
     focus: tuple[str, str] | None = None
+    locale: str = DEFAULT_LOCALE
 
     def encode(self) -> str:
-        values = {}
+        values = {"l": self.locale}
         if self.embed_origin:
             values["e"] = self.embed_origin
         if self.focus:
             values["f"] = "/".join(self.focus)
         return urlencode(values)
+
+
+def _view_values(raw: str | None) -> dict[str, str]:
+    try:
+        return dict(parse_qsl(raw or "", max_num_fields=4))
+    except ValueError:  # more fields than we ever write: not our cookie
+        return {}
+
+
+def locale_in_view(raw: str | None) -> str | None:
+    """The language recorded in a view cookie, if it is one we speak (the cookie is the
+    browser's to change: it is checked like any input)."""
+    return supported_locale(_view_values(raw).get("l"))
 
 
 def embed_origin_for(application: Application, origin: str | None) -> str | None:
@@ -67,10 +87,22 @@ def embed_origin_for(application: Application, origin: str | None) -> str | None
 
 def decode_view(raw: str | None, application: Application) -> HostedView:
     # Re-validated on every read: an origin removed from the allowlist stops receiving events.
-    values = dict(parse_qsl(raw or "", max_num_fields=4))
+    values = _view_values(raw)
     focus_parts = values.get("f", "").split("/")
     focus = (focus_parts[0], focus_parts[1]) if len(focus_parts) == 2 and all(focus_parts) else None
-    return HostedView(embed_origin_for(application, values.get("e")), focus)
+    return HostedView(embed_origin_for(application, values.get("e")), focus, locale_in_view(raw) or DEFAULT_LOCALE)
+
+
+def page_locale(request: Request) -> str:
+    """The language of a page that has no open session to ask (an error page, a provider's
+    return): the one chosen at opening (``request.state.locale``, or this session's view
+    cookie), else the browser's preference, else English."""
+    chosen = getattr(request.state, "locale", None)
+    if isinstance(chosen, str):
+        return chosen
+    return choose_locale(
+        locale_in_view(request.cookies.get(VIEW_COOKIE)), accept_language=request.headers.get("accept-language")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +124,23 @@ class VaultContext:
     session: HostedSession
     application: Application
     view: HostedView
+    translator: Translator
+    catalog_texts: CatalogTexts
+
+    def gettext(self, message: str, **params: object) -> str:
+        """``message`` in the session's language (``%(name)s`` parameters filled in)."""
+        return self.translator.gettext(message, **params)
+
+    def ngettext(self, singular: str, plural: str, num: int, **params: object) -> str:
+        return self.translator.ngettext(singular, plural, num, **params)
+
+    def localized(self, item: OfferedConnection) -> OfferedConnection:
+        """``item`` with its catalog texts (tag line, guide, form labels) in the session's language."""
+        return replace(item, definition=self.catalog_texts.localized(item.definition, self.locale))
+
+    @property
+    def locale(self) -> str:
+        return self.view.locale
 
     @property
     def session_id(self) -> str:
@@ -228,4 +277,5 @@ async def open_vault(request: Request, runtime: Runtime, session_id: str) -> Vau
             application, theme=session.theme, redirect_uri=session.record.redirect_uri, embed_origin=view.embed_origin
         )
         raise
-    return VaultContext(runtime, session, application, view)
+    renderer = renderer_of(request)
+    return VaultContext(runtime, session, application, view, renderer.translator(view.locale), renderer.catalog_texts)

@@ -33,7 +33,10 @@
       var data = event.data || {};
       if (data.source !== "vaultline-host") return;
       if (data.type === "hello") {
-        post({ type: "ready" });
+        // The modal's own labels, in the vault's language (rendered by the server, not kept in JS).
+        var labels = null;
+        try { labels = JSON.parse(body.getAttribute("data-vault-labels") || "null"); } catch (e) { /* ignore */ }
+        post({ type: "ready", labels: labels, lang: document.documentElement.lang });
         while (pending.length) post(pending.shift());
       }
     });

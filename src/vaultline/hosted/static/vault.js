@@ -1,5 +1,5 @@
 /*! Vaultline Vault JS: opens the Hosted Vault in a modal iframe. No dependencies.
- * Vaultline.open({token, serviceId, unifiedApi, initialView, onReady, onClose,
+ * Vaultline.open({token, serviceId, unifiedApi, initialView, locale, onReady, onClose,
  *                 onConnectionChange, onConnectionDelete, onSessionExpired}); Vaultline.close();
  * Also window.ApideckVault, with the same option names. */
 (function (window, document) {
@@ -19,6 +19,7 @@
     if (o.serviceId) q += "&service_id=" + encodeURIComponent(o.serviceId);
     if (o.unifiedApi) q += "&unified_api=" + encodeURIComponent(o.unifiedApi);
     if (o.initialView) q += "&view=" + encodeURIComponent(o.initialView);
+    if (o.locale) q += "&locale=" + encodeURIComponent(o.locale);
     return VAULT_ORIGIN + "/session/" + encodeURIComponent(o.token) + q;
   }
 
@@ -64,6 +65,7 @@
       var data = event.data || {};
       if (data.source !== "vaultline") return;
       if (data.type === "ready") {
+        applyLabels(data.labels, data.lang);
         if (!state.ready) { state.ready = true; call(o.onReady); }
       } else if (data.type === "close") {
         close();
@@ -75,6 +77,13 @@
         call(o.onSessionExpired);
       }
     };
+    // The vault says what to call the modal in its language; text only, never markup.
+    function applyLabels(labels, lang) {
+      if (!labels || typeof labels !== "object") return;
+      if (typeof labels.dialog === "string") { dialog.setAttribute("aria-label", labels.dialog); frame.title = labels.dialog; }
+      if (typeof labels.close === "string") closeButton.setAttribute("aria-label", labels.close);
+      if (typeof lang === "string") dialog.setAttribute("lang", lang);
+    }
     state.onKey = function (event) { if (event.key === "Escape") close(); };
     state.onFocus = function (event) {
       if (!overlay.contains(event.target)) frame.focus(); // focus stays in the modal
