@@ -3,6 +3,7 @@ suggestions. The consumer's logs page is in ``logs_page.py``."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -66,7 +67,10 @@ async def integrations_page(request: Request, session_id: str, q: str = Query(de
         page.flash = f"{definition.name if definition else flash.service_id} connection deleted."
         page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
     groups = grouped(items, query=q)
-    response = _render(request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q)
+    card = partial(renderer_of(request).cards.render, base_path=page.base_path)
+    response = _render(
+        request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q, card=card
+    )
     pop_flash(request, response, vault)
     return response
 

@@ -4,7 +4,7 @@ custom properties from validated colours only, and the headers every page carrie
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vaultline.hosted.assets import StaticAssets
+from vaultline.hosted.card_cache import CardCache
 from vaultline.hosted.security import new_nonce, page_headers
 
 _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
@@ -59,6 +60,10 @@ def theme_css(theme: dict[str, Any]) -> str:
 class PageRenderer:
     environment: Environment
     assets: StaticAssets
+    cards: CardCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cards = CardCache(self.environment)
 
     @classmethod
     def create(cls, assets: StaticAssets) -> PageRenderer:
