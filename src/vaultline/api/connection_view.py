@@ -54,6 +54,31 @@ def offered_connection_view(item: OfferedConnection) -> dict[str, Any]:
     return connection_view(item.definition, item.record, item.offering, item.data_scopes)
 
 
+# An ``available`` entry (the consumer has no connection) depends only on the catalog entry, the
+# application's offering and its data scopes, all of them objects of the configuration cached
+# under its version (store/app_config.py): a new version brings new objects, so an entry keyed
+# by their identity is never stale. The objects are kept in the entry (an id is only unique while
+# its object lives). Built ~50 times per connection list before; views are only serialized.
+_AVAILABLE_VIEWS: dict[tuple[int, int, int], tuple[object, object, object, dict[str, Any]]] = {}
+_MAX_AVAILABLE_VIEWS = 8192
+
+
+def listed_connection_view(item: OfferedConnection) -> dict[str, Any]:
+    """``offered_connection_view`` for a list answer, which only serializes it: an available
+    entry is built once per configuration version. Never hand the result to code that changes it."""
+    if item.record is not None:
+        return offered_connection_view(item)
+    key = (id(item.definition), id(item.offering), id(item.data_scopes))
+    entry = _AVAILABLE_VIEWS.get(key)
+    if entry is not None and entry[0] is item.definition and entry[1] is item.offering and entry[2] is item.data_scopes:
+        return entry[3]
+    view = offered_connection_view(item)
+    if len(_AVAILABLE_VIEWS) >= _MAX_AVAILABLE_VIEWS:
+        _AVAILABLE_VIEWS.clear()
+    _AVAILABLE_VIEWS[key] = (item.definition, item.offering, item.data_scopes, view)
+    return view
+
+
 def connection_view(
     definition: IntegrationDefinition,
     record: ConnectionRecord | None,

@@ -10,7 +10,11 @@ from starlette.responses import Response
 from vaultline.api.auth import authenticate_connections_caller
 from vaultline.api.body import read_json_body
 from vaultline.api.connection_input import ConnectionInput
-from vaultline.api.connection_view import connection_credentials_view, offered_connection_view
+from vaultline.api.connection_view import (
+    connection_credentials_view,
+    listed_connection_view,
+    offered_connection_view,
+)
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
@@ -44,7 +48,7 @@ async def all_connections(
     items = await offered_connections(runtime_of(request), caller)
     return ok(
         [
-            offered_connection_view(item)
+            listed_connection_view(item)
             for item in items
             if (api is None or item.unified_api == api)
             and (configured is None or configured == (item.record is not None))

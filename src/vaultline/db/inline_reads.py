@@ -32,6 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import SingletonThreadPool
 from sqlalchemy.sql import Executable
 
+from vaultline.db.hot_queries import HotQuery
+
 _BUSY_TIMEOUT_MS = 2000
 
 
@@ -45,6 +47,39 @@ class _InlineConnection:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._connection.execute(statement, parameters)
+
+    async def run_hot(self, query: HotQuery, parameters: dict[str, Any]) -> list[Any]:
+        """``query`` on the sqlite3 cursor itself (db/hot_queries.py)."""
+        compiled = query.compiled_for(self._connection.dialect)
+        driver = self._connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.execute(compiled.sql, compiled.parameters(parameters))
+        try:
+            return compiled.rows(cursor.fetchall())
+        finally:
+            cursor.close()
+
+
+class _AutocommitConnection:
+    """A pooled connection in autocommit (PostgreSQL): ``execute`` as usual, and the hot queries
+    straight on asyncpg, whose per-connection statement cache keeps them prepared."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return await self._connection.execute(statement, parameters)
+
+    async def run_hot(self, query: HotQuery, parameters: dict[str, Any]) -> list[Any]:
+        if self._connection.dialect.driver != "asyncpg":
+            return list(await self._connection.execute(query.statement, parameters))
+        compiled = query.compiled_for(self._connection.dialect)
+        raw = await self._connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        return compiled.rows(await driver.fetch(compiled.sql, *compiled.parameters(parameters)))
 
 
 class Reads:
@@ -64,8 +99,13 @@ class Reads:
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._inline is None:
-            return self._engine.connect()
+            return self._connect_autocommit()
         return self._connect_inline()
+
+    @asynccontextmanager
+    async def _connect_autocommit(self) -> AsyncIterator[AsyncConnection]:
+        async with self._engine.connect() as connection:
+            yield cast(AsyncConnection, _AutocommitConnection(connection))
 
     @asynccontextmanager
     async def _connect_inline(self) -> AsyncIterator[AsyncConnection]:

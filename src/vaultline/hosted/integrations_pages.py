@@ -69,7 +69,10 @@ async def integrations_page(request: Request, session_id: str, q: str = Query(de
         page.flash = vault.gettext("%(name)s connection deleted.", name=name)
         page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
     groups = grouped(items, vault.translator, query=q)
-    response = _render(request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q)
+    card = partial(renderer_of(request).cards.render, base_path=page.base_path, translator=vault.translator)
+    response = _render(
+        request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q, card=card
+    )
     pop_flash(request, response, vault)
     return response
 

@@ -5,7 +5,7 @@ only, and the headers every page carries."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 
 from vaultline.catalog.texts import CatalogTexts
 from vaultline.hosted.assets import StaticAssets
+from vaultline.hosted.card_cache import CardCache
 from vaultline.hosted.security import new_nonce, page_headers
 from vaultline.i18n.translations import Translator, TranslatorSet
 
@@ -84,6 +85,10 @@ class PageRenderer:
     assets: StaticAssets
     translators: TranslatorSet
     catalog_texts: CatalogTexts
+    cards: CardCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cards = CardCache(self.environment)
 
     @classmethod
     def create(cls, assets: StaticAssets, translators: TranslatorSet, catalog_texts: CatalogTexts) -> PageRenderer:

@@ -15,6 +15,7 @@ from vaultline.clock import now_ms
 from vaultline.connection_ids import connection_id
 from vaultline.crypto.envelope import open_sealed, seal
 from vaultline.crypto.master_key import MasterKeyRing
+from vaultline.db.hot_queries import HotQuery, hot_rows
 from vaultline.db.schema import applications, connections
 from vaultline.store.dialect import insert_for
 from vaultline.store.provider_marks import ProviderMarks
@@ -120,7 +121,7 @@ def _owner(application_id: str, consumer_id: str) -> Any:
 
 # Hot statements are built once, with bound parameters: building a select() per call cost more
 # than SQLite's answer to it.
-_LIST_CONNECTIONS = (
+_LIST_CONNECTIONS = HotQuery(
     select(connections)
     .where(_owner(bindparam("application_id"), bindparam("consumer_id")))  # type: ignore[arg-type]
     .order_by(connections.c.pk)
@@ -130,7 +131,7 @@ _LIST_CONNECTIONS = (
 async def list_connections(
     connection: AsyncConnection, *, application_id: str, consumer_id: str, ring: MasterKeyRing
 ) -> list[ConnectionRecord]:
-    rows = await connection.execute(_LIST_CONNECTIONS, {"application_id": application_id, "consumer_id": consumer_id})
+    rows = await hot_rows(connection, _LIST_CONNECTIONS, {"application_id": application_id, "consumer_id": consumer_id})
     return [_from_row(row, ring) for row in rows]
 
 
@@ -283,7 +284,7 @@ async def set_oauth_credentials(
     )
 
 
-_CONNECTION_WITH_CONFIG_VERSION = (
+_CONNECTION_WITH_CONFIG_VERSION = HotQuery(
     select(applications.c.config_version, connections)
     .select_from(
         applications.outerjoin(
@@ -315,7 +316,8 @@ async def get_connection_with_config_version(
         "unified_api": unified_api,
         "service_id": service_id,
     }
-    row = (await connection.execute(_CONNECTION_WITH_CONFIG_VERSION, parameters)).first()
-    if row is None:
+    rows = await hot_rows(connection, _CONNECTION_WITH_CONFIG_VERSION, parameters)
+    if not rows:
         return None, None
+    row = rows[0]
     return int(row.config_version), _from_row(row, ring) if row.pk is not None else None

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
+from vaultline.db.hot_queries import HotQuery, hot_rows
 from vaultline.db.schema import applications, hosted_handles, sessions
 from vaultline.store.sessions import SessionRecord, record_from_row
 
@@ -97,7 +98,7 @@ async def issue_hosted_handle(
 
 
 # Built once: every Hosted Vault page runs it.
-_HOSTED_SESSION = (
+_HOSTED_SESSION = HotQuery(
     select(sessions, hosted_handles.c.secret_hash, applications.c.config_version)
     .select_from(
         hosted_handles.join(sessions, sessions.c.id == hosted_handles.c.session_id).outerjoin(
@@ -114,7 +115,8 @@ async def find_hosted_session(connection: AsyncConnection, *, session_id: str, c
     handle = HostedHandle.parse(cookie)
     if handle is None:
         return None
-    row = (await connection.execute(_HOSTED_SESSION, {"handle_id": handle.id})).first()
+    rows = await hot_rows(connection, _HOSTED_SESSION, {"handle_id": handle.id})
+    row = rows[0] if rows else None
     # ``session_id`` comes from the URL path: compared here, never sent to the database (where a
     # NUL or an over-long id would be an error, not a miss).
     if row is None or row.id != session_id or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):

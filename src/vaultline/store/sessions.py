@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
+from vaultline.db.hot_queries import HotQuery, hot_rows
 from vaultline.db.schema import applications, sessions
 
 SessionState = Literal["active", "expired", "revoked"]
@@ -72,7 +73,7 @@ async def get_session(connection: AsyncConnection, *, session_id: str) -> Sessio
 
 
 # Built once: the session-token hot path runs it on every call.
-_SESSION_WITH_CONFIG_VERSION = (
+_SESSION_WITH_CONFIG_VERSION = HotQuery(
     select(sessions, applications.c.config_version)
     .select_from(sessions.join(applications, applications.c.id == sessions.c.application_id))
     .where(sessions.c.id == bindparam("session_id"))
@@ -83,8 +84,8 @@ async def get_session_with_config_version(
     connection: AsyncConnection, *, session_id: str
 ) -> tuple[SessionRecord, int] | None:
     """The session and its application's config version (store/app_config.py) in one statement."""
-    row = (await connection.execute(_SESSION_WITH_CONFIG_VERSION, {"session_id": session_id})).first()
-    return (record_from_row(row), int(row.config_version)) if row else None
+    rows = await hot_rows(connection, _SESSION_WITH_CONFIG_VERSION, {"session_id": session_id})
+    return (record_from_row(rows[0]), int(rows[0].config_version)) if rows else None
 
 
 async def list_sessions(

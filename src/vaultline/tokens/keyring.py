@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from vaultline.crypto.envelope import open_sealed
 from vaultline.crypto.master_key import MasterKeyRing
 from vaultline.store.signing_keys import ALGORITHM, create_signing_key, load_signing_keys, sealing_context
+from vaultline.tokens.verified_tokens import VerifiedTokens
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class KeyRing:
         self._jwks: dict[str, Any] = {"keys": []}
         self._last_load = 0.0
         self._lock = asyncio.Lock()
+        # Session tokens verified by this ring's keys (tokens/verified_tokens.py).
+        self.verified_tokens = VerifiedTokens()
 
     @property
     def signing_key(self) -> SigningKey:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import jwt
 import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from vaultline.errors import Unauthorized
 from vaultline.store.signing_keys import ALGORITHM
@@ -81,12 +82,20 @@ def decode_signed_token(
     one ``jwt.decode``, the only call site; each failure is its own ``SessionTokenError``
     subclass. ``verify_time=False`` skips only ``exp``/``nbf``/``iat``: see
     ``session_claims_ignoring_time``."""
+    return _decode_signed_token(
+        keyring, token, audience=audience, issuer=issuer, required=required, verify_time=verify_time
+    )[2]
+
+
+def _decode_signed_token(
+    keyring: KeyRing, token: str, *, audience: str, issuer: str, required: list[str], verify_time: bool = True
+) -> tuple[str, Ed25519PublicKey, dict[str, Any]]:
+    """As ``decode_signed_token``, also giving the kid and the public key that verified it."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError as exc:
         raise SessionTokenError(detail="The token is malformed") from exc
-    public_key = keyring.public_key(kid) if isinstance(kid, str) else None
-    if public_key is None:
+    if not isinstance(kid, str) or (public_key := keyring.public_key(kid)) is None:
         raise UnknownSigningKey()
     try:
         claims: dict[str, Any] = jwt.decode(
@@ -110,11 +119,22 @@ def decode_signed_token(
         raise SessionTokenNotYetValid() from exc
     except jwt.PyJWTError as exc:
         raise SessionTokenError(detail=str(exc)) from exc
-    return claims
+    return kid, public_key, claims
 
 
 def verify_session_token(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:
-    return decode_signed_token(keyring, token, audience=SESSION_AUDIENCE, issuer=issuer, required=REQUIRED_CLAIMS)
+    """Signature, claims and time; a token verified before by a key still in the ring skips the
+    signature check and parsing, never the time checks (tokens/verified_tokens.py)."""
+    cache = keyring.verified_tokens
+    cache_key = cache.key(token)
+    cached = cache.get(cache_key, issuer=issuer, public_key_for=keyring.public_key, leeway=LEEWAY_SECONDS)
+    if cached is not None:
+        return cached
+    kid, public_key, claims = _decode_signed_token(
+        keyring, token, audience=SESSION_AUDIENCE, issuer=issuer, required=REQUIRED_CLAIMS
+    )
+    cache.put(cache_key, kid=kid, issuer=issuer, public_key=public_key, claims=claims)
+    return claims
 
 
 def session_claims_ignoring_time(keyring: KeyRing, token: str, *, issuer: str) -> dict[str, Any]:

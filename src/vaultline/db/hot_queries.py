@@ -1,0 +1,91 @@
+"""The hot paths' few SELECTs, run on the driver without SQLAlchemy's per-call execution.
+
+A profile of the credentials read after the first round put ~75 % of its database time in
+SQLAlchemy Core's execute (cache-key generation, parameter processing, building the result's
+metadata), around an SQLite call of tens of microseconds. A ``HotQuery`` compiles its statement
+once per dialect with SQLAlchemy itself (the same SQL text it would send) and keeps the column
+names and SQLAlchemy's own result processors (JSON decoding, booleans); a reader connection
+(db/inline_reads.py) then runs it straight on the driver's cursor. Rows have the same
+attribute names and values as SQLAlchemy's rows (tests/test_hot_queries.py compares them).
+
+Any other connection (a write transaction, an aiosqlite in-memory database) runs the statement
+through SQLAlchemy as before, so the results never depend on the route taken.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Select
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    sql: str
+    parameter_names: tuple[str, ...]  # in the order the driver's placeholders take them
+    row_type: Callable[..., Any]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] for name in self.parameter_names)
+
+    def rows(self, raw_rows: Sequence[Sequence[Any]]) -> list[Any]:
+        processors = self.processors
+        make = self.row_type
+        if not any(processors):
+            return [make(*raw) for raw in raw_rows]
+        return [
+            make(
+                *[value if process is None else process(value) for value, process in zip(raw, processors, strict=True)]
+            )
+            for raw in raw_rows
+        ]
+
+
+class HotQuery:
+    """A SELECT built once with bound parameters; compiled once per dialect."""
+
+    __slots__ = ("statement", "_compiled")
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, CompiledQuery] = {}
+
+    def compiled_for(self, dialect: Dialect) -> CompiledQuery:
+        key = f"{dialect.name}+{dialect.driver}"
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _compile(self.statement, dialect)
+        return compiled
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> CompiledQuery:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(entry.keyname for entry in compiled._result_columns)  # noqa: SLF001 — SQLAlchemy's own column list
+    processors = tuple(
+        entry.type._cached_result_processor(dialect, None)  # noqa: SLF001 — the processors SQLAlchemy would apply
+        for entry in compiled._result_columns  # noqa: SLF001
+    )
+    positions = compiled.positiontup
+    if positions is None:
+        raise ValueError(f"{dialect.name}: a hot query needs a positional paramstyle")
+    return CompiledQuery(
+        sql=compiled.string,
+        parameter_names=tuple(positions),
+        row_type=namedtuple("HotRow", names),  # noqa: PYI024
+        processors=processors,
+    )
+
+
+async def hot_rows(connection: AsyncConnection, query: HotQuery, parameters: dict[str, Any]) -> list[Any]:
+    """The rows of ``query``: on the driver for a reader connection, else through SQLAlchemy."""
+    run = getattr(connection, "run_hot", None)
+    if run is not None:
+        rows: list[Any] = await run(query, parameters)
+        return rows
+    return list(await connection.execute(query.statement, parameters))
