@@ -5,10 +5,9 @@ shows on the next page of every instance (two apps on one database, both backend
 
 from __future__ import annotations
 
-from functools import partial
-
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 
 import httpx
 import pytest
