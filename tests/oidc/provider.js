@@ -40,6 +40,16 @@ const provider = new Provider(issuer, {
 provider.proxy = false;
 
 const log = (name, detail) => process.stdout.write(`EVENT ${name} ${detail}\n`);
+// A barrier for the tests' counting: once the test has read "SYNC n", it has read every line the
+// provider printed before this request, e.g. the events of a grant it answered a moment ago.
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'GET' && ctx.path === '/__sync') {
+    process.stdout.write(`SYNC ${ctx.query.n}\n`);
+    ctx.status = 204;
+    return;
+  }
+  await next();
+});
 provider.on('grant.success', (ctx) => log('grant.success', ctx.oidc.params.grant_type));
 provider.on('grant.error', (ctx, err) => log('grant.error', `${ctx.oidc.params?.grant_type} ${err.error}`));
 provider.on('grant.revoked', () => log('grant.revoked', '-'));

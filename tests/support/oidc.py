@@ -34,10 +34,26 @@ class OidcProvider:
     process: subprocess.Popen[str]
     lines: list[str] = field(default_factory=list)
 
+    syncs: int = 0
+
     def events(self, name: str, detail: str | None = None) -> int:
-        """How many ``EVENT name detail`` lines the provider printed so far."""
+        """How many ``EVENT name detail`` lines the provider printed before this call. Our HTTP
+        answer can arrive before the reader thread has seen the lines the provider printed while
+        answering us, so this first waits for a barrier line the provider prints on request."""
+        self._read_up_to_now()
         prefix = f"EVENT {name}" + (f" {detail}" if detail else "")
         return sum(1 for line in list(self.lines) if line.startswith(prefix))
+
+    def _read_up_to_now(self) -> None:
+        self.syncs += 1
+        marker, start = f"SYNC {self.syncs}", len(self.lines)
+        try:
+            httpx.get(f"{self.issuer}/__sync", params={"n": self.syncs}, timeout=5)
+        except httpx.HTTPError:
+            return  # the provider is gone: what was read is all there will be
+        deadline = time.monotonic() + 10
+        while marker not in self.lines[start:] and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def events_once_printed(self, name: str, detail: str | None, expected: int, *, within: float = 10.0) -> int:
         """``events``, after giving the provider's output up to ``within`` seconds to show
