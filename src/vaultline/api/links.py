@@ -15,12 +15,9 @@ from vaultline.api.body import read_json_body
 from vaultline.api.openapi_docs import CONSUMER_HEADER, documented_errors
 from vaultline.api.pagination import (
     DEFAULT_LIMIT,
-    INT64_MAX,
     MAX_LIMIT,
-    cursor_number,
-    decode_cursor,
-    encode_cursor,
-    invalid_cursor,
+    decode_time_id_cursor,
+    encode_time_id_cursor,
     page_meta,
 )
 from vaultline.api.schemas import CreateLinkResponse, LinkResponse, LinksPage
@@ -82,16 +79,6 @@ def _idempotency_key(request: Request) -> str | None:
     return key[:255] if key else None
 
 
-def _decode_link_cursor(cursor: str | None) -> tuple[int, str] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    created, _, link_id = position.partition(":")
-    if not _LINK_ID.fullmatch(link_id):
-        raise invalid_cursor()
-    return cursor_number(created, maximum=INT64_MAX), link_id
-
-
 @router.get(
     "",
     summary="List a consumer's Vault links",
@@ -108,13 +95,13 @@ async def list_consumer_links(
     """The consumer's links, newest first, with their state (active, expired or revoked)."""
     application = await authenticate_application(request)
     consumer_id = consumer_id_from(request)
-    before = _decode_link_cursor(cursor)
+    before = decode_time_id_cursor(cursor, is_id=_LINK_ID.fullmatch)
     runtime = runtime_of(request)
     async with runtime.engine.connect() as connection:
         records, next_position = await list_links(
             connection, application_id=application.id, consumer_id=consumer_id, before=before, limit=limit
         )
-    next_cursor = encode_cursor(f"{next_position[0]}:{next_position[1]}") if next_position else None
+    next_cursor = encode_time_id_cursor(next_position)
     meta = page_meta(
         request, public_url=runtime.settings.public_url, items=len(records), current=cursor, next_cursor=next_cursor
     )

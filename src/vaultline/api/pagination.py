@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import URL
@@ -50,6 +51,23 @@ def cursor_number(text: str, *, maximum: int) -> int:
     if not _ASCII_DIGITS.fullmatch(text) or int(text) > maximum:
         raise invalid_cursor()
     return int(text)
+
+
+def encode_time_id_cursor(position: tuple[int, str] | None) -> str | None:
+    """The cursor of a listing ordered by (created_at, id), newest first; None on the last page."""
+    return encode_cursor(f"{position[0]}:{position[1]}") if position is not None else None
+
+
+def decode_time_id_cursor(cursor: str | None, *, is_id: Callable[[str], object]) -> tuple[int, str] | None:
+    """``encode_time_id_cursor``'s position back, or a 400 when it was not ours: the id part must
+    be one ``is_id`` accepts, so a forged one never reaches the database."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return None
+    created, _, item_id = position.partition(":")
+    if not is_id(item_id):
+        raise invalid_cursor()
+    return cursor_number(created, maximum=INT64_MAX), item_id
 
 
 def page_meta(

@@ -14,12 +14,9 @@ from vaultline.api.body import read_json_body
 from vaultline.api.openapi_docs import CONSUMER_HEADER, SESSION_BODY, documented_errors
 from vaultline.api.pagination import (
     DEFAULT_LIMIT,
-    INT64_MAX,
     MAX_LIMIT,
-    cursor_number,
-    decode_cursor,
-    encode_cursor,
-    invalid_cursor,
+    decode_time_id_cursor,
+    encode_time_id_cursor,
     page_meta,
 )
 from vaultline.api.schemas import CreateSessionResponse, SessionResponse, SessionsPage
@@ -75,16 +72,6 @@ def session_view(record: SessionRecord) -> dict[str, Any]:
     }
 
 
-def _decode_session_cursor(cursor: str | None) -> tuple[int, str] | None:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    created, _, session_id = position.partition(":")
-    if not is_session_id(session_id):
-        raise invalid_cursor()
-    return cursor_number(created, maximum=INT64_MAX), session_id
-
-
 @router.get(
     "",
     summary="List a consumer's sessions",
@@ -101,12 +88,12 @@ async def list_consumer_sessions(
     """The consumer's sessions, newest first, with their state (active, expired or revoked)."""
     application = await authenticate_application(request)
     consumer_id = consumer_id_from(request)
-    before = _decode_session_cursor(cursor)
+    before = decode_time_id_cursor(cursor, is_id=is_session_id)
     async with runtime_of(request).engine.connect() as connection:
         records, next_position = await list_sessions(
             connection, application_id=application.id, consumer_id=consumer_id, before=before, limit=limit
         )
-    next_cursor = encode_cursor(f"{next_position[0]}:{next_position[1]}") if next_position else None
+    next_cursor = encode_time_id_cursor(next_position)
     meta = page_meta(
         request,
         public_url=runtime_of(request).settings.public_url,
