@@ -127,3 +127,18 @@ async def _send_error(send: Send, error: VaultError) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class StatusNotingSend:
+    """An ASGI ``send`` that remembers the status the response started with, for middleware that
+    records requests after the app answered (metrics, consumer logs). ``status`` stays 500 when
+    the app raised before answering: that is what the client sees."""
+
+    def __init__(self, send: Send) -> None:
+        self.status = 500
+        self._send = send
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)

@@ -13,8 +13,9 @@ from typing import Final
 
 from prometheus_client import Counter, Histogram
 from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vaultline.middleware import StatusNotingSend
 from vaultline.operator_metrics import operator_metrics
 
 UNMATCHED: Final = "unmatched"
@@ -33,26 +34,19 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what the client sees when the app raises before answering
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noting = StatusNotingSend(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, noting)
         finally:
             elapsed = time.perf_counter() - started
             # The router writes the matched route into this very scope (Starlette's Router).
             route = scope.get("route")
             template = getattr(route, "path", None) or UNMATCHED
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
-            key = (method, template, status)
+            key = (method, template, noting.status)
             children = self._children.get(key)
             if children is None:
-                children = self._children[key] = _children_for(method, template, status)
+                children = self._children[key] = _children_for(method, template, noting.status)
             children[0].inc()
             children[1].observe(elapsed)
 

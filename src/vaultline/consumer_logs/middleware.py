@@ -14,9 +14,10 @@ import time
 from typing import Any
 
 from fastapi.routing import APIRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vaultline.consumer_logs.subject import SUBJECT_KEY, LogSubject
+from vaultline.middleware import StatusNotingSend
 from vaultline.store.consumer_logs import LogEntry
 
 log = logging.getLogger(__name__)
@@ -51,21 +52,14 @@ class ConsumerLogMiddleware:
             return
         started_ns = time.time_ns()
         started = time.perf_counter()
-        status = 500  # what the client gets if the app raises before answering
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        noting = StatusNotingSend(send)
         try:
-            await self.app(scope, receive, send_noting_status)
+            await self.app(scope, receive, noting)
         finally:
             subject = scope.get("state", {}).get(SUBJECT_KEY)
             if subject is not None and not subject.skip:
                 try:
-                    self._record(scope, subject, status, started_ns, time.perf_counter() - started)
+                    self._record(scope, subject, noting.status, started_ns, time.perf_counter() - started)
                 except Exception:
                     log.warning("could not queue a consumer log row", exc_info=True)
 
