@@ -121,7 +121,8 @@ class EmailDeliverer:
 
     async def _attempt(self, item: OutboxEmail) -> None:
         number = item.attempts + 1
-        if item.link_dead or item.message_sealed is None:
+        sealed = item.message_sealed
+        if item.link_dead or sealed is None:
             async with self.engine.begin() as connection:
                 await record_email_attempt(
                     connection,
@@ -136,7 +137,7 @@ class EmailDeliverer:
         error: str | None = None
         permanent = False
         try:
-            email = _open_message(self.ring, item)
+            email = _open_message(self.ring, item, sealed)
             await send_plain_email(self.target, email, timeout=self.settings.email_timeout_seconds)
         except SmtpFailure as exc:
             error, permanent = str(exc), exc.permanent
@@ -158,9 +159,8 @@ class EmailDeliverer:
             log.warning("email %s attempt %d failed: %s; %s", item.id, number, error, outcome)
 
 
-def _open_message(ring: MasterKeyRing, item: OutboxEmail) -> PlainEmail:
-    assert item.message_sealed is not None  # checked by the caller
-    fields = orjson.loads(open_sealed(ring, item.message_sealed, context=message_context(item.id)))
+def _open_message(ring: MasterKeyRing, item: OutboxEmail, sealed: str) -> PlainEmail:
+    fields = orjson.loads(open_sealed(ring, sealed, context=message_context(item.id)))
     return PlainEmail(
         sender=fields["sender"],
         recipient=item.recipient,
