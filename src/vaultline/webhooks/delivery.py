@@ -27,7 +27,7 @@ from vaultline import __version__
 from vaultline.clock import now_ms
 from vaultline.config import Settings
 from vaultline.crypto.master_key import MasterKeyRing
-from vaultline.net_guard import UnsafeUrl, check_public_url
+from vaultline.net_guard import UnresolvableHost, UnsafeUrl, check_public_url
 from vaultline.store.webhook_outbox import (
     Attempt,
     OutboxEvent,
@@ -193,6 +193,8 @@ class WebhookDeliverer:
             headers = delivery_headers(item, body, endpoint.secret, number)
             async with client.stream("POST", endpoint.url, content=body, headers=headers) as response:
                 status_code = response.status_code  # the receiver's body is never read
+        except UnresolvableHost as exc:
+            error = str(exc)  # retried: names come (back) into DNS
         except UnsafeUrl as exc:
             error = f"refused: {exc}"
         except httpx.TimeoutException:
