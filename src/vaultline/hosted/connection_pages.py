@@ -124,6 +124,7 @@ def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: b
         session_id=vault.session_id,
         redirect_uri=vault.runtime.settings.public_url + connection_path(vault, item),
         binding_digest=binding_digest(binding),
+        locale=vault.locale,
     )
 
 
