@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # (exit stacks, dependency solving: ~100 µs of ~700). Matched first; the FastAPI route
     # below stays registered for the OpenAPI document.
     app.router.routes.append(LabelledRoute("/vault/sessions", sessions.create_session, methods=["POST"]))
+    app.router.routes.extend(connections.hot_routes())  # likewise: the credentials read and Vault JS's list
     app.include_router(sessions.router)
     app.include_router(consumer_stats.router)  # before consumers: see consumer_stats.py
     app.include_router(consumers.router)

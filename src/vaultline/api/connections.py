@@ -15,6 +15,7 @@ from vaultline.api.connection_view import (
     listed_connection_view,
     offered_connection_view,
 )
+from vaultline.api.hot_routes import StandInRoute, stand_in
 from vaultline.api.openapi_docs import documented_errors
 from vaultline.connection_ids import connection_id
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
@@ -165,3 +166,20 @@ async def connection_credentials(request: Request, unified_api: str, service_id:
     caller = await authenticate_connections_caller(request)
     definition, record = await usable_credentials(runtime_of(request), caller, unified_api, service_id)
     return ok(connection_credentials_view(definition, record))
+
+
+async def _all_connections_unfiltered(request: Request) -> Response:
+    return await all_connections(request, api=None, configured=None)
+
+
+async def _connection_credentials(request: Request) -> Response:
+    params = request.path_params
+    return await connection_credentials(request, params["unified_api"], params["service_id"])
+
+
+def hot_routes() -> list[StandInRoute]:
+    """Vault JS's list and the backend's credentials read, served ahead of FastAPI (hot_routes.py)."""
+    return [
+        stand_in(router, all_connections, _all_connections_unfiltered),
+        stand_in(router, connection_credentials, _connection_credentials),
+    ]

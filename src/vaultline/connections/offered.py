@@ -115,10 +115,44 @@ async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> li
         records = await list_connections(
             connection, application_id=caller.application_id, consumer_id=caller.consumer_id, ring=runtime.master_keys
         )
-    offered, scopes = config.offerings, config.data_scopes
+    scopes = config.data_scopes
     by_id = {(r.unified_api, r.service_id): r for r in records}
     return [
-        OfferedConnection(d, offered[d.service_id], by_id.get((d.unified_api.value, d.service_id)), scopes)
+        OfferedConnection(definition, offering, by_id.get(key), scopes)
+        for definition, offering, key in _visible_offerings(runtime, config, caller)
+    ]
+
+
+_Visible = list[tuple[IntegrationDefinition, ApplicationIntegration, tuple[str, str]]]
+# Which offerings a caller sees, in catalog order, depends only on the catalog, the application's
+# offerings (an object of the configuration cached under its version, store/app_config.py: a new
+# version is a new object) and the session's ``unified_apis``; kept per those (the objects are
+# kept in the entry: an id is only unique while its object lives). Walking the whole catalog for
+# every list was about a tenth of a session-token list.
+_VISIBLE: dict[tuple[int, int, tuple[str, ...] | None], tuple[object, object, _Visible]] = {}
+_MAX_VISIBLE = 4096
+
+
+def _visible_offerings(runtime: Runtime, config: AppConfig, caller: ConnectionsCaller) -> _Visible:
+    catalog, offered = runtime.catalog, config.offerings
+    allowed = caller.session.settings.get("unified_apis") if caller.session is not None else None
+    if allowed and not (isinstance(allowed, list) and all(isinstance(a, str) for a in allowed)):
+        return _walk_catalog(runtime, config, caller)  # not what minting writes: not worth a key
+    key = (id(catalog), id(offered), tuple(allowed) if allowed else None)
+    entry = _VISIBLE.get(key)
+    if entry is not None and entry[0] is catalog and entry[1] is offered:
+        return entry[2]
+    visible = _walk_catalog(runtime, config, caller)
+    if len(_VISIBLE) >= _MAX_VISIBLE:
+        _VISIBLE.clear()
+    _VISIBLE[key] = (catalog, offered, visible)
+    return visible
+
+
+def _walk_catalog(runtime: Runtime, config: AppConfig, caller: ConnectionsCaller) -> _Visible:
+    offered = config.offerings
+    return [
+        (d, offered[d.service_id], (d.unified_api.value, d.service_id))
         for d in runtime.catalog
         if d.service_id in offered and caller.may_see(d.unified_api.value)
     ]
