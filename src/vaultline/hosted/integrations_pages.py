@@ -76,9 +76,16 @@ async def integrations_page(
         page.flash = vault.gettext("%(name)s connection deleted.", name=name)
         page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
     groups = grouped(items, vault.translator, query=q)
-    card = partial(renderer_of(request).cards.render, base_path=page.base_path, translator=vault.translator)
-    response = _render(
-        request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q, card=card
+    renderer = renderer_of(request)
+    listing = renderer.cards.render_groups(groups, base_path=page.base_path, translator=vault.translator)
+    response = renderer.render_framed(
+        "integrations.html",
+        locale=vault.locale,
+        listing=listing,
+        embed_origins=vault.application.embed_origins,
+        theme=vault.theme,
+        page=page,
+        query=q,
     )
     pop_flash(request, response, vault)
     return response

@@ -136,7 +136,8 @@ class VaultContext:
 
     def localized(self, item: OfferedConnection) -> OfferedConnection:
         """``item`` with its catalog texts (tag line, guide, form labels) in the session's language."""
-        return replace(item, definition=self.catalog_texts.localized(item.definition, self.locale))
+        definition = self.catalog_texts.localized(item.definition, self.locale)
+        return item if definition is item.definition else replace(item, definition=definition)
 
     @property
     def locale(self) -> str:
