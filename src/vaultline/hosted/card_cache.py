@@ -43,13 +43,12 @@ class CardCache:
 
     def render_groups(self, groups: list[Group], *, base_path: str, translator: Translator) -> Markup:
         """``_groups.html`` rendered for ``groups`` (each group's items as ``render`` renders them)."""
+        base = str(escape(base_path))
         html: list[str] = []
         for group in groups:
-            section = self._sections.get((group.id, group.label))
-            if section is None:
-                section = self._section(group)
+            section = self._sections.get((group.id, group.label)) or self._section(group)
             html.append(section[0])
-            html.extend(self.render(item, base_path=base_path, translator=translator) for item in group.items)
+            html.extend(base.join(self._card(item, translator)) for item in group.items)
             html.append(section[1])
         return Markup("".join(html))  # noqa: S704 — autoescaped by Jinja, as render's cards
 
@@ -66,6 +65,10 @@ class CardCache:
     def render(self, item: OfferedConnection, *, base_path: str, translator: Translator) -> Markup:
         """The card as ``{% include "_card.html" %}`` renders it for ``item`` (``why`` unset), in
         ``translator``'s language (``item`` already localized: its tag line is in the key)."""
+        return Markup(str(escape(base_path)).join(self._card(item, translator)))  # noqa: S704 — autoescaped by Jinja
+
+    def _card(self, item: OfferedConnection, translator: Translator) -> tuple[str, ...]:
+        """The card's HTML split where the base path goes."""
         definition = item.definition
         badge = badge_for(item, translator)
         key = (
@@ -88,4 +91,4 @@ class CardCache:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[key] = parts
-        return Markup(str(escape(base_path)).join(parts))  # noqa: S704 — parts were autoescaped by Jinja
+        return parts

@@ -7,8 +7,9 @@ A frame is cached under everything its template is given (the page chrome, the q
 theme's CSS, the language), compared by value and type, so any change to what it shows is a
 different key, never a stale frame; no entry depends on time. Two values differ on every
 request and are filled in instead: the CSP nonce and the page's listing (its groups of cards,
-decided and rendered per request). A frame is rendered with NUL-delimited markers in their place; a page whose data
-holds a NUL anywhere (which a marker would be confused with) is rendered directly instead.
+decided and rendered per request). A frame is rendered with NUL-delimited markers in their
+place; a page whose data holds a NUL anywhere (a marker could be confused with it), or a value
+the key cannot compare, is rendered directly instead.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from jinja2 import Environment
 from markupsafe import Markup
 
-from vaultline.i18n.translations import Translator
+from vaultline.i18n.translations import TranslatedText, Translator
 
 _NONCE = "\x00nonce\x00"
 _LISTING = "\x00listing\x00"
@@ -41,23 +42,35 @@ class _Uncacheable(Exception):
 def look_of(value: Any) -> Hashable:
     """``value`` as a hashable key that is equal only for values a template renders alike:
     types are part of it (``True`` renders as ``True``, ``1`` as ``1``; markup is not escaped)."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise _Uncacheable("a NUL, which the markers use")
-        return ("markup", str(value)) if hasattr(value, "__html__") else str(value)
     kind = type(value)
-    if value is None or kind is bool or kind is int or kind is float:
+    if kind is str:
+        text: str = value
+        if "\x00" in text:
+            raise _Uncacheable("a NUL, which the markers use")
+        return text
+    if kind in _SCALARS:
         return (kind, value)
-    if kind is list or kind is tuple:
-        return (kind, tuple(look_of(item) for item in value))
     if kind is dict:
-        return (dict, tuple((look_of(k), look_of(v)) for k, v in value.items()))
-    if is_dataclass(value) and not isinstance(value, type):
-        names = _field_names.get(kind)
-        if names is None:
-            names = _field_names[kind] = tuple(f.name for f in fields(value))
-        return (kind, tuple(look_of(getattr(value, name)) for name in names))
-    raise _Uncacheable(kind.__name__)
+        return (dict, _looks_of([*value.keys(), *value.values()]))  # the keys, then their values
+    if kind is list or kind is tuple:
+        return (kind, _looks_of(value))
+    if kind in _TEXTS:  # shown escaped (a translation) or as it is (markup): the type is in the key
+        return (kind, look_of(str.__str__(value)))
+    names = _field_names.get(kind)  # a dataclass is compared by its fields
+    if names is None:
+        if not is_dataclass(value) or isinstance(value, type):
+            raise _Uncacheable(kind.__name__)
+        names = _field_names[kind] = tuple(f.name for f in fields(value))
+    return (kind, _looks_of([getattr(value, name) for name in names]))
+
+
+_SCALARS = frozenset({bool, int, float, type(None)})
+_TEXTS = frozenset({TranslatedText, Markup})
+
+
+def _looks_of(values: list[Any] | tuple[Any, ...]) -> tuple[Hashable, ...]:
+    # look_of for each value, the common plain strings without a call each.
+    return tuple([v if type(v) is str and "\x00" not in v else look_of(v) for v in values])
 
 
 class FrameCache:

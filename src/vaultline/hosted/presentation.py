@@ -62,10 +62,11 @@ def badge_for(item: OfferedConnection, translator: Translator) -> Badge:
     """The connection's state for a person, in their language."""
     if item.record is not None and not item.record.enabled:
         return Badge("disabled", translator.gettext("Disabled"))
-    if item.state == "callable" and health_of(item) == "degraded":
+    state = item.state  # worked out from the record on each access
+    if state == "callable" and health_of(item) == "degraded":
         # Usable, but the provider could not be asked.
         return Badge("degraded", translator.gettext("Connected, not verified"))
-    return Badge(item.state, translator.gettext(_BADGES[item.state]))
+    return Badge(state, translator.gettext(_BADGES[state]))
 
 
 def health_of(item: OfferedConnection) -> str | None:
