@@ -15,6 +15,7 @@ from vaultline.hosted import (
     static_routes,
 )
 from vaultline.hosted.assets import StaticAssets
+from vaultline.hosted.hot_routes import IntegrationsPageRoute
 from vaultline.hosted.rendering import PageRenderer
 from vaultline.i18n.translations import TranslatorSet
 
@@ -33,3 +34,6 @@ def install_hosted_vault(app: FastAPI) -> None:
         static_routes,
     ):
         app.include_router(module.router)
+    # Ahead of every router (hosted/hot_routes.py); FastAPI's route above stays for what it
+    # does not take. Not an APIRoute: the OpenAPI document does not see it.
+    app.router.routes.insert(0, IntegrationsPageRoute())

@@ -54,8 +54,15 @@ async def vault_home(request: Request, session_id: str) -> Response:
     return RedirectResponse(vault.base_path + target, status_code=303, headers=headers)
 
 
+# FastAPI validates ``q`` against this; the plain route (hosted/hot_routes.py) leaves a longer
+# one to FastAPI's route, whose validation error page is then the answer, as before.
+MAX_QUERY_LENGTH = 100
+
+
 @router.get("/integrations")
-async def integrations_page(request: Request, session_id: str, q: str = Query(default="", max_length=100)) -> Response:
+async def integrations_page(
+    request: Request, session_id: str, q: str = Query(default="", max_length=MAX_QUERY_LENGTH)
+) -> Response:
     runtime = runtime_of(request)
     vault = await open_vault(request, runtime, session_id)
     if vault.isolated and vault.view.focus:  # isolation: only the connection at hand
@@ -69,9 +76,16 @@ async def integrations_page(request: Request, session_id: str, q: str = Query(de
         page.flash = vault.gettext("%(name)s connection deleted.", name=name)
         page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
     groups = grouped(items, vault.translator, query=q)
-    card = partial(renderer_of(request).cards.render, base_path=page.base_path, translator=vault.translator)
-    response = _render(
-        request, vault, "integrations.html", current="integrations", page=page, groups=groups, query=q, card=card
+    renderer = renderer_of(request)
+    listing = renderer.cards.render_groups(groups, base_path=page.base_path, translator=vault.translator)
+    response = renderer.render_framed(
+        "integrations.html",
+        locale=vault.locale,
+        listing=listing,
+        embed_origins=vault.application.embed_origins,
+        theme=vault.theme,
+        page=page,
+        query=q,
     )
     pop_flash(request, response, vault)
     return response
@@ -87,3 +101,9 @@ async def suggestions_page(request: Request, session_id: str) -> Response:
     counts = await peer_counts(runtime, application_id=vault.application.id, consumer_id=vault.session.consumer_id)
     suggestions = rank(items, counts, vault.translator)
     return _render(request, vault, "suggestions.html", current="suggestions", suggestions=suggestions)
+
+
+async def integrations_page_request(request: Request) -> Response:
+    """``integrations_page`` for a plain Starlette route: the path and query read as FastAPI
+    reads them (``hosted/hot_routes.py`` matches only a ``q`` FastAPI would accept)."""
+    return await integrations_page(request, request.path_params["session_id"], request.query_params.get("q", ""))

@@ -78,12 +78,13 @@ def badge_for(item: OfferedConnection, translator: Translator) -> Badge:
     if item.record is not None and not item.record.enabled:
         return Badge("disabled", translator.gettext("Disabled"))
     health = health_of(item) if item.record is not None else None
-    if item.state == "callable" and health == "degraded":
+    state = item.state  # worked out from the record on each access
+    if state == "callable" and health == "degraded":
         # Usable, but the provider could not be asked.
         return Badge("degraded", translator.gettext("Connected, not verified"))
     if health == "needs_consent":  # the connection page asks for it (hosted/consent_panel.py)
         return Badge("needs_consent", translator.gettext("Needs your consent"))
-    return Badge(item.state, translator.gettext(_BADGES[item.state]))
+    return Badge(state, translator.gettext(_BADGES[state]))
 
 
 def health_of(item: OfferedConnection) -> str | None:

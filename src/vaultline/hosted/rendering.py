@@ -10,12 +10,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from vaultline.catalog.texts import CatalogTexts
 from vaultline.hosted.assets import StaticAssets
 from vaultline.hosted.card_cache import CardCache
+from vaultline.hosted.frame_cache import FrameCache
 from vaultline.hosted.security import new_nonce, page_headers
 from vaultline.i18n.translations import Translator, TranslatorSet
 
@@ -86,9 +88,11 @@ class PageRenderer:
     translators: TranslatorSet
     catalog_texts: CatalogTexts
     cards: CardCache = field(init=False)
+    frames: FrameCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.cards = CardCache(self.environment)
+        self.frames = FrameCache(self.environment)
 
     @classmethod
     def create(cls, assets: StaticAssets, translators: TranslatorSet, catalog_texts: CatalogTexts) -> PageRenderer:
@@ -126,6 +130,26 @@ class PageRenderer:
         )
         headers = page_headers(nonce=nonce, embed_origins=embed_origins)
         return HTMLResponse(html, status_code=status_code, headers=headers)
+
+    def render_framed(
+        self,
+        template: str,
+        *,
+        locale: str,
+        listing: Markup,
+        embed_origins: tuple[str, ...] = (),
+        theme: dict[str, Any] | None = None,
+        **context: Any,
+    ) -> HTMLResponse:
+        """``render`` for a page whose frame is cached (hosted/frame_cache.py): ``listing`` is
+        rendered by the caller, ``context`` is everything else the template shows."""
+        nonce = new_nonce()
+        translator = self.translator(locale)
+        html = self.frames.render(
+            template, nonce=nonce, listing=listing, translator=translator, theme_css=theme_css(theme or {}), **context
+        )
+        headers = page_headers(nonce=nonce, embed_origins=embed_origins)
+        return HTMLResponse(html, headers=headers)
 
 
 def renderer_of(request: Request) -> PageRenderer:

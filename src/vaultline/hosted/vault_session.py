@@ -90,7 +90,8 @@ def decode_view(raw: str | None, application: Application) -> HostedView:
     values = _view_values(raw)
     focus_parts = values.get("f", "").split("/")
     focus = (focus_parts[0], focus_parts[1]) if len(focus_parts) == 2 and all(focus_parts) else None
-    return HostedView(embed_origin_for(application, values.get("e")), focus, locale_in_view(raw) or DEFAULT_LOCALE)
+    locale = supported_locale(values.get("l")) or DEFAULT_LOCALE  # as locale_in_view(raw), parsed once
+    return HostedView(embed_origin_for(application, values.get("e")), focus, locale)
 
 
 def page_locale(request: Request) -> str:
@@ -136,7 +137,8 @@ class VaultContext:
 
     def localized(self, item: OfferedConnection) -> OfferedConnection:
         """``item`` with its catalog texts (tag line, guide, form labels) in the session's language."""
-        return replace(item, definition=self.catalog_texts.localized(item.definition, self.locale))
+        definition = self.catalog_texts.localized(item.definition, self.locale)
+        return item if definition is item.definition else replace(item, definition=definition)
 
     @property
     def locale(self) -> str:
