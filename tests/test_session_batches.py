@@ -14,6 +14,7 @@ from tests.support.tenants import Tenant
 from vaultline.errors import ServiceUnavailable
 from vaultline.runtime import Runtime
 from vaultline.sessions.recorder import _Pending
+from vaultline.store.consumer_logs import LogEntry, insert_logs
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
 from vaultline.store.sessions import SessionRecord, insert_sessions
 
@@ -73,7 +74,7 @@ async def _stored(runtime: Runtime, prefix: str) -> list[tuple[Any, ...]]:
 async def test_the_group_commit_writes_what_sqlalchemy_writes(app: FastAPI, tenant: Tenant) -> None:
     runtime: Runtime = app.state.runtime
     recorder = runtime.recorder
-    assert recorder._sqlite is not None or recorder._on_asyncpg  # the driver route is the one tested
+    assert recorder._driver.on_driver  # the driver route is the one tested
     for round_, at in enumerate([1_700_000_000_000, 1_700_000_500_000]):  # the second updates
         items = _batch(tenant.application_id, "sa", at, round_)
         async with runtime.engine.begin() as connection:
@@ -117,3 +118,24 @@ async def test_a_record_after_close_still_commits(app: FastAPI, tenant: Tenant) 
     async with app.state.runtime.engine.connect() as connection:
         stored = await connection.execute(text("SELECT id FROM sessions WHERE id = 'late'"))
         assert [row.id for row in stored] == ["late"]
+
+
+async def test_the_log_writer_writes_what_sqlalchemy_writes(app: FastAPI, tenant: Tenant) -> None:
+    runtime: Runtime = app.state.runtime
+    assert runtime.consumer_logs._driver.on_driver
+
+    def entries(consumer_id: str) -> list[LogEntry]:
+        app_id = tenant.application_id
+        return [
+            LogEntry(app_id, consumer_id, "api_key", "POST", "/vault/sessions", 200, 7, 1, "o", "n", None, None, None),
+            LogEntry(app_id, consumer_id, "session", "GET", "/vault/é", 404, 9, 2, "o", "n", "crm", "x", "é"),
+        ]
+
+    async with runtime.engine.begin() as connection:
+        await insert_logs(connection, entries("sa"))
+    await runtime.consumer_logs.write(entries("fast"))
+    async with runtime.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT * FROM consumer_logs ORDER BY consumer_id, timestamp"))
+        stored = [{k: v for k, v in row._mapping.items() if k not in ("pk", "id")} for row in rows]
+    by_consumer = {c: [{**r, "consumer_id": None} for r in stored if r["consumer_id"] == c] for c in ("sa", "fast")}
+    assert by_consumer["fast"] == by_consumer["sa"] and len(by_consumer["sa"]) == 2

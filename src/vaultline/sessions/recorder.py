@@ -8,11 +8,10 @@ waiting request. Under load batches grow by themselves; with one request in flig
 batch is one request, so no latency is added. If a batch fails, its items are retried one
 by one so a bad row only fails its own request.
 
-A batch runs on the driver (store/session_batches.py: SQLAlchemy's own compiled statements and
-bind processors, without its per-execute work): on an SQLite file as one hand-over to a writer
-thread with its own connection (db/sqlite_writer.py), on PostgreSQL with asyncpg's
-``executemany`` on a pooled connection. Any other database (an in-memory SQLite) goes through
-SQLAlchemy as before.
+A batch runs on the driver where it can (db/driver_writes.py, with the statements of
+store/session_batches.py): SQLAlchemy's own compiled statements and bind processors without its
+per-execute work, in one hand-over to a writer thread on SQLite. Any other database (an
+in-memory SQLite) goes through SQLAlchemy as before.
 """
 
 from __future__ import annotations
@@ -20,20 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vaultline.db.sqlite_files import sqlite_database_file
-from vaultline.db.sqlite_writer import SqliteWriter
+from vaultline.db.driver_writes import DriverWriter
 from vaultline.errors import ServiceUnavailable
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
-from vaultline.store.session_batches import (
-    BatchWrites,
-    compile_batch_writes,
-    write_batch_asyncpg,
-    write_batch_sqlite,
-)
+from vaultline.store.session_batches import SessionBatchWrites, compile_session_batch_writes
 from vaultline.store.sessions import SessionRecord, insert_sessions
 
 log = logging.getLogger(__name__)
@@ -53,12 +45,8 @@ class SessionRecorder:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._writes: BatchWrites | None = None
-        self._sqlite: SqliteWriter | None = None
-        self._on_asyncpg = engine.dialect.driver == "asyncpg"
-        if engine.dialect.name == "sqlite":
-            database_file = sqlite_database_file(engine.url.render_as_string(hide_password=False))
-            self._sqlite = SqliteWriter(database_file) if database_file is not None else None
+        self._driver = DriverWriter(engine)
+        self._writes: SessionBatchWrites | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="vaultline-session-recorder")
@@ -84,9 +72,7 @@ class SessionRecorder:
         if self._task is not None:
             await self._task
             self._task = None
-        sqlite, self._sqlite = self._sqlite, None  # a late record() goes through SQLAlchemy
-        if sqlite is not None:
-            sqlite.close()
+        self._driver.close()  # a late record() goes through SQLAlchemy
 
     async def _run(self) -> None:
         while True:
@@ -115,34 +101,14 @@ class SessionRecorder:
     async def _write(self, batch: list[_Pending]) -> None:
         consumers = [item.consumer for item in batch]
         records = [item.session for item in batch]
-        sqlite = self._sqlite
-        if sqlite is not None:
-            writes = self._batch_writes()
-            await sqlite.run(lambda connection: write_batch_sqlite(connection, writes, consumers, records))
-        elif self._on_asyncpg:
-            await self._write_asyncpg(consumers, records)
-        else:
-            async with self._engine.begin() as connection:
-                await upsert_consumers(connection, consumers)
-                await insert_sessions(connection, records)
-
-    async def _write_asyncpg(self, consumers: list[ConsumerUpsert], records: list[SessionRecord]) -> None:
-        writes = self._batch_writes()
-        # Nothing runs through SQLAlchemy on this connection, so it opens no transaction of its
-        # own and the pool's reset on return has nothing to roll back.
-        async with self._engine.connect() as connection:
-            driver: Any = (await connection.get_raw_connection()).driver_connection
-            try:
-                await write_batch_asyncpg(driver, writes, consumers, records)
-            except Exception:
-                if driver.is_closed():  # a lost connection must not go back to the pool
-                    await connection.invalidate()
-                raise
-
-    def _batch_writes(self) -> BatchWrites:
-        if self._writes is None:
-            self._writes = compile_batch_writes(self._engine.dialect)
-        return self._writes
+        if self._driver.on_driver:
+            if self._writes is None:
+                self._writes = compile_session_batch_writes(self._engine.dialect)
+            await self._driver.write(self._writes.batch(consumers, records))
+            return
+        async with self._engine.begin() as connection:
+            await upsert_consumers(connection, consumers)
+            await insert_sessions(connection, records)
 
 
 def _settle(item: _Pending, *, error: bool = False) -> None:

@@ -87,6 +87,9 @@ def consumer_upsert_groups(upserts: Iterable[ConsumerUpsert]) -> tuple[list[Cons
     return with_metadata, without
 
 
+CONSUMER_UPSERT_COLUMNS = ("application_id", "consumer_id", "metadata", "custom_settings", "created_at", "modified_at")
+
+
 def consumer_values(item: ConsumerUpsert) -> dict[str, Any]:
     """The row an upsert inserts (and, with metadata, the columns it replaces)."""
     return {
