@@ -86,16 +86,18 @@ class DriverWriter:
 
     async def write(self, batch: Batch) -> None:
         """Everything in ``batch`` in one transaction, committed when this returns."""
+        if not self.on_driver:
+            raise RuntimeError("no driver route: write through SQLAlchemy")
+        # Bound here, on the loop's thread: the SQLite writer's thread then runs only the driver,
+        # which lets go of the GIL while SQLite works, instead of competing with the loop for it.
+        statements = [(write.sql, write.rows(values)) for write, values in batch]
         sqlite = self._sqlite
         if sqlite is not None:
-            await sqlite.run(lambda connection: _write_sqlite(connection, batch))
-        elif self._asyncpg:
-            await self._write_asyncpg(batch)
+            await sqlite.run(lambda connection: _write_sqlite(connection, statements))
         else:
-            raise RuntimeError("no driver route: write through SQLAlchemy")
+            await self._write_asyncpg(statements)
 
-    async def _write_asyncpg(self, batch: Batch) -> None:
-        statements = [(write, write.rows(values)) for write, values in batch]
+    async def _write_asyncpg(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
         # Nothing runs through SQLAlchemy on this connection, so it opens no transaction of its
         # own and the pool's reset on return has nothing to roll back. asyncpg keeps each
         # statement prepared per connection; the JSON codecs are the ones SQLAlchemy set up.
@@ -103,8 +105,8 @@ class DriverWriter:
             driver: Any = (await connection.get_raw_connection()).driver_connection
             try:
                 async with driver.transaction():
-                    for write, rows in statements:
-                        await driver.executemany(write.sql, rows)
+                    for sql, rows in statements:
+                        await driver.executemany(sql, rows)
             except Exception:
                 if driver.is_closed():  # a lost connection must not go back to the pool
                     await connection.invalidate()
@@ -118,14 +120,13 @@ class DriverWriter:
             sqlite.close()
 
 
-def _write_sqlite(connection: sqlite3.Connection, batch: Batch) -> None:
+def _write_sqlite(connection: sqlite3.Connection, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
     """One transaction on a ``sqlite3`` connection in autocommit mode (``isolation_level=None``).
     IMMEDIATE takes the write lock first, as pysqlite's deferred BEGIN did at the first INSERT."""
-    statements = [(write, write.rows(values)) for write, values in batch]
     connection.execute("BEGIN IMMEDIATE")
     try:
-        for write, rows in statements:
-            connection.executemany(write.sql, rows)
+        for sql, rows in statements:
+            connection.executemany(sql, rows)
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
