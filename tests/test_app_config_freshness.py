@@ -127,6 +127,9 @@ async def test_changed_data_scopes_and_oauth_client_show_on_the_next_answer_of_e
 
     after = by_id(await http_a.get("/vault/connections", headers=browser))
     assert after["crm+pipedrive"]["application_data_scopes"]["enabled"] is True
+    # The credentials read's consent check reads the same cached configuration: refused at once.
+    refused = await http_a.get(CREDENTIALS, headers=tenant.headers())
+    assert refused.status_code == 403 and refused.json()["detail"] == {"consent_state": "pending"}
     assert after["crm+pipedrive"]["consent_state"] != before["crm+pipedrive"]["consent_state"]
     assert after[oauth_ids[0]]["integration_state"] != "needs_configuration"
     one = await http_a.get("/vault/connections/crm/pipedrive", headers=tenant.headers())

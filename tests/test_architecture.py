@@ -184,3 +184,30 @@ def test_the_connection_id_format_is_spelled_once() -> None:
 def test_the_connection_id_check_recognises_the_format(source: str) -> None:
     node = ast.parse(source, mode="eval").body
     assert isinstance(node, ast.JoinedStr) and _joins_unified_api_and_service_id(node)
+
+
+def _narrowing_asserts(tree: ast.Module) -> list[int]:
+    """Lines of ``assert x is not None``: a narrowing that belongs in a return type."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assert)
+        and isinstance(node.test, ast.Compare)
+        and [type(op) for op in node.test.ops] == [ast.IsNot]
+        and isinstance(node.test.comparators[0], ast.Constant)
+        and node.test.comparators[0].value is None
+    ]
+
+
+def test_no_narrowing_asserts() -> None:
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path, tree in _sources().values()
+        for line in _narrowing_asserts(tree)
+    ]
+    assert not found, f"`assert x is not None` narrows a type that should say so (docs/architecture.md): {found}"
+
+
+def test_the_narrowing_check_recognises_the_pattern() -> None:
+    assert _narrowing_asserts(ast.parse("def f(x):\n    assert x is not None\n")) == [2]
+    assert _narrowing_asserts(ast.parse("def f(x):\n    assert x is None\n    assert isinstance(x, int)\n")) == []

@@ -244,6 +244,20 @@ async def test_the_private_address_of_the_standin_is_refused_without_the_flag(
         assert standin.seen() == []
 
 
+async def test_a_provider_host_that_does_not_resolve_is_named_as_such(
+    settings: Settings, tmp_path: Path, standin: PipedriveStandIn
+) -> None:
+    """Not "not allowed": nothing refused the address, there was none (`.invalid` never resolves, RFC 6761)."""
+    nowhere = standin_verification(standin.url.replace("127.0.0.1", "pipedrive.invalid"))
+    catalog = write_catalog_file(tmp_path / "nowhere.json", pipedrive_definition(nowhere))
+    unresolvable = settings.model_copy(update={**QUICK, "catalog_file": catalog, "allow_private_webhooks": False})
+    async with open_vault(unresolvable) as vault:
+        data = await vault.patch({"enabled": True, "settings": {"api_token": GOOD_TOKEN}})
+        assert data["state"] == "callable" and data["health"] == "degraded"
+        assert data["health_reason"].endswith("the provider's host name does not resolve")
+        assert standin.seen() == []
+
+
 async def test_without_verification_the_local_checks_decide_as_before(
     settings: Settings, tmp_path: Path, standin: PipedriveStandIn
 ) -> None:

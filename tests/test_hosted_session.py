@@ -10,14 +10,16 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import PUBLIC_URL
 from tests.support.connections import offer
 from tests.support.hosted import SAME_ORIGIN, expired_token, handle_cookie, mint, open_session
 from tests.support.tenants import Tenant
+from vaultline.clock import now_ms
 from vaultline.db.schema import hosted_handles
 from vaultline.runtime import Runtime
+from vaultline.sessions.handle_pruning import HANDLE_KEPT_MS, prune_hosted_handles
 from vaultline.store.hosted_handles import MAX_HANDLES_PER_SESSION, HostedHandle
 
 BODY = {"redirect_uri": "https://mysaas.com/dashboard", "theme": {"vault_name": "Intercom"}}
@@ -277,3 +279,32 @@ async def test_opening_a_link_in_a_loop_keeps_only_the_newest_handles(
         client.cookies.set("vaultline_session", cookie, domain="vault.test", path=page.rsplit("/", 1)[0])
         expected = 401 if cookie == cookies[0][0] else 200  # the oldest was dropped, the newest works
         assert (await client.get(page)).status_code == expected
+
+
+async def test_handles_older_than_any_session_are_pruned_and_newer_ones_kept(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    token = await mint(client, tenant, BODY)
+    fresh = await client.get(f"/session/{token}")
+    client.cookies.clear()
+    stale = await client.get(f"/session/{token}")
+    session_id = fresh.headers["location"].split("/")[2]
+    stale_id = session_cookie(stale).split(".")[0]
+    runtime: Runtime = app.state.runtime
+    async with runtime.engine.begin() as connection:  # made more than a week and a day ago
+        long_ago = now_ms() - HANDLE_KEPT_MS - 1000
+        await connection.execute(
+            update(hosted_handles).where(hosted_handles.c.id == stale_id).values(created_at=long_ago)
+        )
+    assert await prune_hosted_handles(runtime.engine, batch_size=1) == 1
+    assert await prune_hosted_handles(runtime.engine) == 0
+    async with runtime.engine.connect() as connection:
+        ids = (
+            (await connection.execute(select(hosted_handles.c.id).where(hosted_handles.c.session_id == session_id)))
+            .scalars()
+            .all()
+        )
+    assert ids == [session_cookie(fresh).split(".")[0]]
+    client.cookies.clear()
+    client.cookies.set("vaultline_session", session_cookie(fresh), domain="vault.test", path=f"/hosted/{session_id}")
+    assert (await client.get(fresh.headers["location"])).status_code == 200

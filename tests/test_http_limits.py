@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer, create_app_via_cli, live_server
 from vaultline.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -172,6 +172,9 @@ def test_connections_beyond_the_cap_are_refused_with_503(tmp_path_factory: pytes
                 connection.sock.sendall(b"GET /readyz HTTP/1.1\r\n")  # and now it waits for the rest
             refused = httpx.get(f"{live.url}/readyz", timeout=10)
             assert refused.status_code == 503 and refused.headers["connection"] == "close"
+            assert refused.headers["content-type"] == "application/json" and refused.headers["retry-after"] == "1"
+            body = refused.json()
+            assert body["type_name"] == "ServiceUnavailableError" and "2 open connections" in body["message"]
         # Slots free again once the held connections are gone (the server sees them close soon).
         deadline = time.monotonic() + PATIENCE_SECONDS
         while (status := httpx.get(f"{live.url}/readyz", timeout=10).status_code) == 503:
@@ -180,8 +183,64 @@ def test_connections_beyond_the_cap_are_refused_with_503(tmp_path_factory: pytes
         assert status == 200
 
 
+def test_a_body_trickled_past_the_body_timeout_is_answered_408(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Complete headers, then a body sent a byte at a time: without a deadline the connection
+    (and the request waiting for its body) would be held for as long as the client likes."""
+    with server(tmp_path_factory, VAULTLINE_BODY_TIMEOUT_SECONDS="1") as live:
+        app = create_app_via_cli(live.env, "Trickle")  # a valid key: the body is read, not refused unread
+        started = time.monotonic()
+        with socket.create_connection(address(live)) as sock:
+            sock.sendall(
+                f"POST /vault/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {app['api_key']}\r\n"
+                f"x-apideck-app-id: {app['application_id']}\r\nx-apideck-consumer-id: c\r\n"
+                "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{".encode()
+            )
+            sock.settimeout(0.2)
+            response = b""
+            sent = 1
+            while time.monotonic() - started < PATIENCE_SECONDS:
+                try:
+                    chunk = sock.recv(65536)
+                except TimeoutError:
+                    sent += 1
+                    try:
+                        sock.sendall(b" ")
+                    except OSError:
+                        break
+                    continue
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break
+                response += chunk
+        head, _, body = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408 "), response
+        assert b"connection: close" in head.lower()
+        assert json.loads(body)["type_name"] == "RequestTimeoutError"
+        assert 2 < sent < 100  # it was trickling, and it was cut off long before the body was whole
+        assert_still_serving(live)
+        live.process.terminate()
+        live.process.wait(timeout=10)
+        assert live.process.stdout is not None
+        output = live.process.stdout.read()
+    assert "did not arrive in 1 s" in output
+    assert "Traceback" not in output  # the request left waiting for its body is not an error
+
+
+def test_a_body_sent_in_pieces_within_the_body_timeout_is_served(impatient_server: LiveServer) -> None:
+    """The deadline is for the whole body, not each piece: a slow but steady client is served."""
+    with socket.create_connection(address(impatient_server)) as sock:
+        sock.sendall(b"POST /vault/sessions HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{")
+        time.sleep(0.3)
+        sock.sendall(b"}")
+        sock.settimeout(PATIENCE_SECONDS)
+        head = sock.recv(65536)
+    assert head.startswith(b"HTTP/1.1 401 "), head  # read whole, then refused for its missing key
+
+
 def test_limits_have_internet_facing_defaults(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.max_header_bytes == 32 * 1024
     assert settings.header_timeout_seconds == 10
+    assert settings.body_timeout_seconds == 30
     assert settings.max_connections == 1000

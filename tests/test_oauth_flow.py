@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from tests.support.hosted import mint, open_session
+from tests.support.hosted import OpenedSession, mint, open_session
 from tests.support.live_server import free_port
 from tests.support.oauth import (
     CONNECTION_PAGE,
@@ -29,7 +29,7 @@ from tests.support.oauth import (
     running_app,
     stored_credentials,
 )
-from tests.support.oidc import SERVICE_ID, OidcProvider
+from tests.support.oidc import SERVICE_ID, OidcProvider, consent_as_person
 from tests.support.tenants import Tenant, create_tenant
 from vaultline.config import Settings
 from vaultline.db.schema import oauth_states
@@ -301,3 +301,20 @@ async def test_binding_cookie_on_https_and_inside_vault_js(
                 for header in cookies.values():
                     assert "secure" in header and "httponly" in header and same_site in header
                     assert ("partitioned" in header) == (query is framed)
+
+
+async def test_the_callback_s_pages_speak_the_language_the_sign_in_began_in(
+    client: httpx.AsyncClient, oauth_tenant: Tenant
+) -> None:
+    """The session's language lives in a cookie scoped to its pages, which never reaches
+    /vault/callback: the signed state carries it there instead."""
+    token = await mint(client, oauth_tenant, {"settings": {"allow_actions": ["reauthorize"]}})
+    opened = await client.get(f"/session/{token}?locale=de")
+    base = "/".join(opened.headers["location"].split("/")[:3])
+    session = OpenedSession(token, base.split("/")[2], base)
+    started = await client.get((await authorize_href(client, session)).removeprefix(PUBLIC_URL))
+    url = await consent_as_person(started.headers["location"])
+    assert (await client.get(url.removeprefix(PUBLIC_URL))).status_code == 303
+    replay = await client.get(url.removeprefix(PUBLIC_URL), headers={"accept-language": "fr"})
+    assert_friendly(replay, 400)
+    assert '<html lang="de"' in replay.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import orjson
 import pytest
@@ -20,7 +21,9 @@ from vaultline.webhooks.events import CONNECTION_CREATED, CONNECTION_REVOKED, en
 from vaultline.webhooks.signing import verify_signature
 
 
+@asynccontextmanager
 async def _serving(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with its lifespan running; as a context manager, a failing test still ends it."""
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -28,7 +31,7 @@ async def _serving(settings: Settings) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def fast_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    async for application in _serving(settings.model_copy(update=FAST_RETRIES)):
+    async with _serving(settings.model_copy(update=FAST_RETRIES)) as application:
         yield application
 
 
@@ -106,7 +109,7 @@ async def test_failed_attempts_retry_with_growing_backoff_until_delivered(
 
 @pytest.mark.parametrize("receiver", [100], indirect=True)
 async def test_an_event_is_dead_lettered_after_the_last_attempt(settings: Settings, receiver: Receiver) -> None:
-    async for app in _serving(settings.model_copy(update={**FAST_RETRIES, "webhook_max_attempts": 2})):
+    async with _serving(settings.model_copy(update={**FAST_RETRIES, "webhook_max_attempts": 2})) as app:
         tenant = await create_tenant(app, name="Gone receiver")
         await point_webhook(app, tenant.application_id, receiver.url)
         await _emit(app, tenant.application_id)
@@ -117,7 +120,7 @@ async def test_an_event_is_dead_lettered_after_the_last_attempt(settings: Settin
 
 async def test_delivery_to_a_loopback_url_is_refused_without_the_flag(settings: Settings, receiver: Receiver) -> None:
     strict = {**FAST_RETRIES, "allow_private_webhooks": False}
-    async for app in _serving(settings.model_copy(update=strict)):
+    async with _serving(settings.model_copy(update=strict)) as app:
         tenant = await create_tenant(app, name="Sneaky")
         await point_webhook(app, tenant.application_id, receiver.url)  # stored around the CLI's check
         await _emit(app, tenant.application_id)

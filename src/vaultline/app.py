@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match
 
@@ -164,6 +164,15 @@ def _install_error_handlers(app: FastAPI, public_url: str) -> None:
         error = BadRequest(f"{first['location']}: {first['message']}", detail={"errors": problems})
         return _error_response(error, request)
 
+    async def on_client_gone(request: Request, _exc: Exception) -> Response:
+        # The client closed the connection (or the server did: a body too slow, server_protocol.py)
+        # before its body was read. Nobody is left to read an answer; not an error of ours.
+        log.info(
+            "client went away before its request body was read (rid=%s)",
+            request.scope.get("state", {}).get("request_id"),
+        )
+        return Response(status_code=400)
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error(
             "unhandled error on %s %s (rid=%s)",
@@ -177,6 +186,7 @@ def _install_error_handlers(app: FastAPI, public_url: str) -> None:
     app.add_exception_handler(VaultError, on_vault_error)
     app.add_exception_handler(HTTPException, on_http_exception)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(ClientDisconnect, on_client_gone)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -200,10 +200,10 @@ class AuthThrottle:
             return
         failures, seconds_left = self._local.failures(address)
         known_valid = False
-        if (failures < self.max_failures or key_digest is not None) and self._shared_usable():
-            assert self._shared is not None
+        shared = self._usable_shared()
+        if (failures < self.max_failures or key_digest is not None) and shared is not None:
             try:
-                shared_failures, shared_left, known_valid = await self._shared.failures(address, key_digest=key_digest)
+                shared_failures, shared_left, known_valid = await shared.failures(address, key_digest=key_digest)
             except (RedisError, OSError) as exc:
                 self._shared_failed(exc)
             else:
@@ -224,10 +224,10 @@ class AuthThrottle:
         failures, seconds_left = self._local.failures(address)
         if failures >= self.max_failures and forget_key is None:
             raise self._too_many(seconds_left)
-        if self._shared_usable():
-            assert self._shared is not None
+        shared = self._usable_shared()
+        if shared is not None:
             try:
-                failures, seconds_left = await self._shared.add(address, forget_key=forget_key)
+                failures, seconds_left = await shared.add(address, forget_key=forget_key)
             except (RedisError, OSError) as exc:
                 self._shared_failed(exc)
                 failures, seconds_left = self._local.add(address)
@@ -244,7 +244,8 @@ class AuthThrottle:
         """Tell the other instances this API key is valid (at most hourly per key): they then let
         it through a throttled address without having verified it themselves. Called only after
         a database verification, never on the cached hot path."""
-        if self._shared is None or not self.max_failures or not self._shared_usable():
+        shared = self._usable_shared()
+        if not self.max_failures or shared is None:
             return
         now = time.monotonic()
         announced = self._announced_at.get(key_digest)
@@ -253,7 +254,7 @@ class AuthThrottle:
         if len(self._announced_at) >= _MAX_ANNOUNCED_KEYS:
             self._announced_at.clear()
         try:
-            await self._shared.remember_valid_key(key_digest)
+            await shared.remember_valid_key(key_digest)
         except (RedisError, OSError) as exc:
             self._shared_failed(exc)
         else:
@@ -271,10 +272,11 @@ class AuthThrottle:
             headers={"Retry-After": str(retry_after)},
         )
 
-    def _shared_usable(self) -> bool:
-        if self._shared is None:
-            return False
-        return self._shared_down_until is None or time.monotonic() >= self._shared_down_until
+    def _usable_shared(self) -> RedisFailureCounts | None:
+        """The shared counts, unless there are none or Redis failed recently."""
+        if self._shared_down_until is not None and time.monotonic() < self._shared_down_until:
+            return None
+        return self._shared
 
     def _shared_failed(self, exc: Exception) -> None:
         if self._shared_down_until is None:

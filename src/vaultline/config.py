@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     # A request's headers must all arrive within this many seconds of the connection opening or
     # the request beginning; slower connections are closed (slowloris).
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # A request's body (at most 64 KB) must arrive within this many seconds of its headers;
+    # slower requests are answered 408 and their connection closed.
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     # Open connections per worker process; past it requests are answered 503.
     max_connections: int = Field(default=1000, ge=1)
     # GET /metrics answers only with `Authorization: Bearer <this>`; unset, it answers 404.

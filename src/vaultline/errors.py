@@ -94,6 +94,15 @@ class PayloadTooLarge(VaultError):
     default_message = "Request body too large"
 
 
+class RequestTimeout(VaultError):
+    """The request's body did not arrive within ``VAULTLINE_BODY_TIMEOUT_SECONDS`` of its headers;
+    the connection is closed."""
+
+    status_code = 408
+    type_name = "RequestTimeoutError"
+    default_message = "The request body did not arrive in time"
+
+
 class RequestHeadersTooLarge(VaultError):
     """The request line and headers are over 32 KB (or ``VAULTLINE_MAX_HEADER_BYTES``); the connection is closed."""
 
@@ -129,7 +138,8 @@ class TooManyRequests(VaultError):
 
 
 class ServiceUnavailable(VaultError):
-    """A dependency (the database) did not answer; retry after ``Retry-After`` seconds."""
+    """A dependency (the database) did not answer, or the worker already holds its maximum of open
+    connections (``VAULTLINE_MAX_CONNECTIONS``); retry after ``Retry-After`` seconds."""
 
     status_code = 503
     type_name = "ServiceUnavailableError"
@@ -177,6 +187,7 @@ DOCUMENTED_ERRORS: tuple[type[VaultError], ...] = (
     MethodNotAllowed,
     Conflict,
     PayloadTooLarge,
+    RequestTimeout,
     UnsupportedMediaType,
     Unprocessable,
     TooManyRequests,

@@ -17,6 +17,10 @@ class UnsafeUrl(ValueError):
     """The URL is malformed, not http(s), or reaches a non-public address."""
 
 
+class UnresolvableHost(UnsafeUrl):
+    """The URL's host name does not resolve (now): not a refusal, but nothing to connect to."""
+
+
 # Ranges Python's ``is_global`` lets through (depending on its version) that reach no public host.
 _IETF_PROTOCOL_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")  # 192.0.0.8 and friends, RFC 6890
 _TEREDO = ipaddress.IPv6Network("2001::/32")  # a tunnel whose far end is hidden in the address
@@ -77,7 +81,7 @@ async def resolve_addresses(host: str, port: int) -> list[IPAddress]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise UnsafeUrl(f"{host!r} does not resolve ({exc.strerror or exc})") from exc
+        raise UnresolvableHost(f"{host!r} does not resolve ({exc.strerror or exc})") from exc
     # Scope ids ("fe80::1%eth0") are not part of the address.
     return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
 

@@ -28,6 +28,7 @@ from vaultline.db.inline_reads import Reads
 from vaultline.db.sqlite_files import sqlite_database_file
 from vaultline.keyed_locks import KeyedLocks
 from vaultline.mail.delivery import EmailDeliverer
+from vaultline.sessions.handle_pruning import keep_hosted_handles_pruned
 from vaultline.sessions.recorder import SessionRecorder
 from vaultline.smtp_url import SmtpTarget, parse_smtp_url
 from vaultline.store.app_config import AppConfigCache
@@ -115,6 +116,9 @@ class Runtime:
                     keep_consumer_logs_pruned(engine, retention_days=settings.log_retention_days),
                     name="vaultline-consumer-log-retention",
                 )
+            )
+            runtime._tasks.append(
+                asyncio.create_task(keep_hosted_handles_pruned(engine), name="vaultline-hosted-handle-pruning")
             )
             runtime._tasks.append(asyncio.create_task(keyring.keep_fresh(), name="vaultline-keyring-refresh"))
             runtime.webhooks = WebhookDeliverer(engine, master_keys, settings)

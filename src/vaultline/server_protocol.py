@@ -1,5 +1,6 @@
 """uvicorn's httptools protocol with the limits a server facing the internet needs: bounded
-request headers (431), a deadline to receive them (slowloris), and a cap on connections (503).
+request headers (431), deadlines to receive them (slowloris) and the body after them (408), and
+a cap on connections (503). Every refusal is Apideck's JSON error body, rendered once at start.
 
 httptools has no header limit of its own: it buffers a header line of any length (8 sockets
 sending 64 MB lines cost half a gigabyte) and waits forever for the blank line ending them.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, cast
 
 import httptools
@@ -19,7 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from vaultline.config import Settings
-from vaultline.errors import RequestHeadersTooLarge
+from vaultline.errors import RequestHeadersTooLarge, RequestTimeout, ServiceUnavailable, VaultError
 
 # Apache's LimitRequestFields: browsers send ~20 fields; each one costs Python objects.
 MAX_HEADER_FIELDS = 100
@@ -31,42 +33,60 @@ _FIELD_OVERHEAD = 4
 class HeaderLimits:
     max_bytes: int
     timeout_seconds: float
+    body_timeout_seconds: float
     refusal: bytes  # the whole 431 response, rendered once
+    body_too_slow: bytes  # the 408
+    too_many_connections: bytes  # the 503
 
 
 def uvicorn_limits(settings: Settings) -> dict[str, Any]:
     """The keyword arguments ``uvicorn.run`` needs to serve with the limits in ``settings``."""
-    refusal = _refusal_response(settings.max_header_bytes, settings.public_url)
-    limits = HeaderLimits(settings.max_header_bytes, settings.header_timeout_seconds, refusal)
+    max_bytes = settings.max_header_bytes
+    headers_message = f"The request line and headers are over {max_bytes} bytes or {MAX_HEADER_FIELDS} fields"
+    body_message = f"The request body did not arrive within {settings.body_timeout_seconds:g} seconds of its headers"
+    cap_message = f"This server worker has its maximum of {settings.max_connections} open connections; retry shortly"
+    limits = HeaderLimits(
+        max_bytes,
+        settings.header_timeout_seconds,
+        settings.body_timeout_seconds,
+        refusal=_closing_response(RequestHeadersTooLarge(headers_message), settings.public_url),
+        body_too_slow=_closing_response(RequestTimeout(body_message), settings.public_url),
+        too_many_connections=_closing_response(
+            ServiceUnavailable(cap_message, headers={"retry-after": "1"}), settings.public_url
+        ),
+    )
     # uvicorn only calls the class it is given, and pickles it for --workers: a partial of a
     # module-level class carries the limits to every worker.
     protocol = functools.partial(LimitedHttpToolsProtocol, limits=limits)
     return {
         "http": cast(type[asyncio.Protocol], protocol),
-        # uvicorn answers 503 (and closes) to a request arriving when this many connections,
-        # its own included, are open: one more than the number we serve.
+        # A request arriving when this many connections, its own included, are open is refused
+        # (503, then closed): one more than the number we serve. The protocol below answers it
+        # before uvicorn's own check, with the JSON error body instead of uvicorn's plain text.
         "limit_concurrency": settings.max_connections + 1,
     }
 
 
-def _refusal_response(max_bytes: int, public_url: str) -> bytes:
-    message = f"The request line and headers are over {max_bytes} bytes or {MAX_HEADER_FIELDS} fields"
-    body = orjson.dumps(RequestHeadersTooLarge(message).to_body(public_url))
+def _closing_response(error: VaultError, public_url: str) -> bytes:
+    """The whole HTTP response refusing a request with ``error``, closing the connection."""
+    body = orjson.dumps(error.to_body(public_url))
+    extra = "".join(f"{name}: {value}\r\n" for name, value in error.headers.items())
     head = (
-        "HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        f"HTTP/1.1 {error.status_code} {HTTPStatus(error.status_code).phrase}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n{extra}connection: close\r\n\r\n"
     )
     return head.encode() + body
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """Refuses headers over ``max_header_bytes`` (or ``MAX_HEADER_FIELDS`` fields) with 431 and
+    """Refuses headers over ``max_header_bytes`` (or ``MAX_HEADER_FIELDS`` fields) with 431,
     closes a connection whose request headers are not all in ``header_timeout_seconds`` after
-    the connection opened or the request began.
+    the connection opened or the request began, answers 408 (and closes) when a body is not all
+    in ``body_timeout_seconds`` after its first part, and 503 to a request past the connection cap.
 
-    The hot path stays cheap: a request whose headers arrive in one read arms no timer and is
-    measured once, when its headers are complete. Only a request still incomplete after a read
-    gets a timer and a running byte count.
+    The hot path stays cheap: a request whose headers (and body) arrive in one read arms no timer
+    and is measured once, when its headers are complete. Only a request still incomplete after a
+    read gets a timer and a running byte count.
     """
 
     def __init__(
@@ -82,7 +102,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.max_header_bytes = limits.max_bytes
         self.header_timeout = limits.timeout_seconds
         self.refusal = limits.refusal
+        self.body_timeout = limits.body_timeout_seconds
+        self.body_too_slow = limits.body_too_slow
+        self.too_many_connections = limits.too_many_connections
         self.header_timer: asyncio.TimerHandle | None = None
+        self.body_timer: asyncio.TimerHandle | None = None
         self.reading_headers = False  # a request has begun and its headers are not complete
         self.header_bytes = 0  # bytes surely in the pending headers: whole reads made while they were pending
         self.header_bytes_bound = 0  # at least the size of the pending headers: every read they touched
@@ -96,6 +120,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.cancel_header_timer()
+        self.cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -107,6 +132,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.reading_headers:
             self.header_bytes_bound += len(data)
         self.feed(data)
+        if self.body_timer is None and not self.reading_headers and not self.refused:
+            pending = self.cycle
+            if pending is not None and pending.more_body and not pending.response_complete:
+                # Headers complete, body still to come: a GET or a body sent with its headers never gets here.
+                self.body_timer = self.loop.call_later(self.body_timeout, self.on_body_timeout)
         if not self.reading_headers or self.refused:
             return
         if read_is_headers:
@@ -149,7 +179,33 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.refuse_headers()
             # Stops the parser: nothing of this request reaches the application.
             raise RequestHeadersTooLarge()
+        if self.over_connection_cap() and (self.cycle is None or self.cycle.response_complete):
+            # uvicorn's own check (in super) would answer the same in plain text. A request
+            # pipelined behind a running one is left to it: the running response owns the socket.
+            self.refused = True
+            self.logger.warning("Refused a request: %d connections are open", len(self.connections))
+            self.transport.write(self.too_many_connections)
+            self.transport.close()
+            raise ServiceUnavailable()
         super().on_headers_complete()
+
+    def over_connection_cap(self) -> bool:
+        cap = self.limit_concurrency
+        return cap is not None and (len(self.connections) >= cap or len(self.tasks) >= cap)
+
+    def on_message_complete(self) -> None:
+        self.cancel_body_timer()
+        super().on_message_complete()
+
+    def on_body_timeout(self) -> None:
+        self.body_timer = None
+        cycle = self.cycle
+        if cycle is None or not cycle.more_body or self.transport.is_closing():
+            return
+        self.logger.warning("Closed a connection whose request body did not arrive in %g s", self.body_timeout)
+        if not cycle.response_started:
+            self.transport.write(self.body_too_slow)
+        self.transport.close()  # the application's receive() now answers http.disconnect
 
     def exact_header_bytes(self) -> int:
         fields = sum(len(name) + len(value) + _FIELD_OVERHEAD for name, value in self.headers)
@@ -170,6 +226,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False  # let the running response finish, then close
         elif not self.transport.is_closing():
             self.transport.close()
+
+    def cancel_body_timer(self) -> None:
+        if self.body_timer is not None:
+            self.body_timer.cancel()
+            self.body_timer = None
 
     def cancel_header_timer(self) -> None:
         if self.header_timer is not None:

@@ -64,7 +64,8 @@ async def offer_oauth(app: FastAPI, tenant: Tenant) -> None:
 async def authorize_href(client: httpx.AsyncClient, session: OpenedSession) -> str:
     page = await client.get(session.page(CONNECTION_PAGE))
     assert page.status_code == 200, page.text
-    match = re.search(r'<a class="button primary" href="([^"]+)">Authorize', page.text)
+    # The link, not its text: the page may be in any language.
+    match = re.search(r'<a class="button primary" href="([^"]+/vault/authorize/[^"]+)">', page.text)
     assert match, "no Authorize link on the connection page"
     return html.unescape(match.group(1))
 

@@ -10,18 +10,24 @@ from typing import Any
 from vaultline.cli.errors import CommandError
 from vaultline.config import Settings
 from vaultline.runtime import Runtime
-from vaultline.store.applications import get_application
+from vaultline.store.applications import Application, get_application
 from vaultline.store.integrations import list_application_integrations, set_integrations_enabled, set_oauth_client
 
 
 async def open_for_app(settings: Settings, application_id: str) -> Runtime:
+    runtime, _application = await open_with_app(settings, application_id)
+    return runtime
+
+
+async def open_with_app(settings: Settings, application_id: str) -> tuple[Runtime, Application]:
+    """A runtime for a command about one application, and that application's row."""
     runtime = await Runtime.open(settings, background=False)
     async with runtime.engine.connect() as connection:
         found = await get_application(connection, application_id=application_id)
     if found is None:
         await runtime.close()
         raise CommandError(f"no application {application_id!r} (see `vaultline apps list`)")
-    return runtime
+    return runtime, found
 
 
 def _chosen_service_ids(runtime: Runtime, args: argparse.Namespace) -> list[str]:

@@ -11,13 +11,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from vaultline.cli.errors import CommandError
-from vaultline.cli.integrations_commands import open_for_app
+from vaultline.cli.integrations_commands import open_for_app, open_with_app
 from vaultline.config import Settings
 from vaultline.errors import VaultError
 from vaultline.links.creation import create_link
 from vaultline.links.request import LinkRequest
 from vaultline.links.view import link_view
-from vaultline.store.applications import get_application
 from vaultline.store.vault_links import list_links, revoke_link
 
 
@@ -47,11 +46,8 @@ def _request_from(args: argparse.Namespace) -> LinkRequest:
 
 async def create(settings: Settings, args: argparse.Namespace) -> int:
     request = _request_from(args)
-    runtime = await open_for_app(settings, args.app)
+    runtime, application = await open_with_app(settings, args.app)
     try:
-        async with runtime.engine.connect() as connection:
-            application = await get_application(connection, application_id=args.app)
-        assert application is not None  # open_for_app checked it
         try:
             created = await create_link(runtime, application=application, consumer_id=args.consumer, request=request)
         except VaultError as exc:

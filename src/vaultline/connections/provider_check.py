@@ -23,7 +23,7 @@ from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.catalog.verification import RenderedRequest, UnusableValue, VerificationSpec, dotted, render_request
 from vaultline.config import Settings
 from vaultline.log_escape import escape_for_log
-from vaultline.net_guard import UnsafeUrl, check_public_url
+from vaultline.net_guard import UnresolvableHost, UnsafeUrl, check_public_url
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,9 @@ async def ask_provider(definition: IntegrationDefinition, values: dict[str, Any]
     try:
         await check_public_url(request.url, allow_private=settings.allow_private_webhooks)
         status, body = await _send(request, settings)
+    except UnresolvableHost:
+        # Often passing (DNS), so not a refusal: the background verifier asks again later.
+        return ProviderAnswer("unreachable", None, "the provider's host name does not resolve")
     except UnsafeUrl as exc:
         log.warning("verification of %s refused by the network guard: %s", definition.service_id, exc)
         return ProviderAnswer("unreachable", None, "the provider's address is not allowed by this server")

@@ -25,10 +25,10 @@ from vaultline.connections.provider_check import ProviderAnswer, ask_provider, r
 from vaultline.connections.state import is_set, missing_required_settings
 from vaultline.connections.writes import ProviderVerdict
 from vaultline.log_escape import escape_for_log
+from vaultline.outbox_worker import backoff_seconds
 from vaultline.runtime import Runtime
 from vaultline.store.consumer_logs import LogEntry
 from vaultline.store.provider_marks import ProviderMarks
-from vaultline.webhooks.delivery import backoff_seconds
 
 log = logging.getLogger(__name__)
 

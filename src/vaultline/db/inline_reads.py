@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Result
+from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import SingletonThreadPool
+from sqlalchemy.pool import PoolProxiedConnection, SingletonThreadPool
 from sqlalchemy.sql import Executable
 
 from vaultline.db.hot_queries import HotQuery
@@ -51,9 +51,7 @@ class _InlineConnection:
     async def run_hot(self, query: HotQuery, parameters: dict[str, Any]) -> list[Any]:
         """``query`` on the sqlite3 cursor itself (db/hot_queries.py)."""
         compiled = query.compiled_for(self._connection.dialect)
-        driver = self._connection.connection.driver_connection
-        assert driver is not None
-        cursor = driver.execute(compiled.sql, compiled.parameters(parameters))
+        cursor = _driver_of(self._connection.connection).execute(compiled.sql, compiled.parameters(parameters))
         try:
             return compiled.rows(cursor.fetchall())
         finally:
@@ -76,9 +74,7 @@ class _AutocommitConnection:
         if self._connection.dialect.driver != "asyncpg":
             return list(await self._connection.execute(query.statement, parameters))
         compiled = query.compiled_for(self._connection.dialect)
-        raw = await self._connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
+        driver = _driver_of(await self._connection.get_raw_connection())
         return compiled.rows(await driver.fetch(compiled.sql, *compiled.parameters(parameters)))
 
 
@@ -100,7 +96,7 @@ class Reads:
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._inline is None:
             return self._connect_autocommit()
-        return self._connect_inline()
+        return self._connect_inline(self._inline)
 
     @asynccontextmanager
     async def _connect_autocommit(self) -> AsyncIterator[AsyncConnection]:
@@ -108,14 +104,22 @@ class Reads:
             yield cast(AsyncConnection, _AutocommitConnection(connection))
 
     @asynccontextmanager
-    async def _connect_inline(self) -> AsyncIterator[AsyncConnection]:
-        assert self._inline is not None
-        with self._inline.connect() as connection:
+    async def _connect_inline(self, inline: Engine) -> AsyncIterator[AsyncConnection]:
+        with inline.connect() as connection:
             yield cast(AsyncConnection, _InlineConnection(connection))
 
     def dispose(self) -> None:
         if self._inline is not None:
             self._inline.dispose()
+
+
+def _driver_of(pooled: PoolProxiedConnection) -> Any:
+    """The DB-API driver's own connection under a checked-out pooled one (``None`` only once
+    the pooled connection was invalidated, which cannot happen while it is checked out)."""
+    driver = pooled.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was invalidated while in use")
+    return driver
 
 
 def _reader_pragmas(dbapi_connection: Any, _record: Any) -> None:

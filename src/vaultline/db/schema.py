@@ -107,6 +107,7 @@ hosted_handles = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 Index("ix_hosted_handles_session_id", hosted_handles.c.session_id)  # the cascade from sessions
+Index("ix_hosted_handles_created_at", hosted_handles.c.created_at)  # pruning by age
 
 signing_keys = Table(
     "signing_keys",

@@ -1,6 +1,6 @@
-"""One integration's page: connect (API-key/basic form or OAuth Authorize), its settings,
-resource settings, guide and the actions ``allow_actions`` permits, plus the confirmation
-page that guards destructive actions."""
+"""One integration's page: connect (API-key/basic form or OAuth Authorize), consent to the
+application's data scopes, its settings, resource settings, guide and the actions
+``allow_actions`` permits, plus the confirmation page that guards destructive actions."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from vaultline.connections.health import health_reason
 from vaultline.connections.offered import OfferedConnection, find_connection
 from vaultline.connections.state import has_credentials, is_set
 from vaultline.errors import NotFound
+from vaultline.hosted.consent_panel import consent_panel
 from vaultline.hosted.flash import pop_flash, read_flash
 from vaultline.hosted.page_chrome import page_chrome, with_query
-from vaultline.hosted.presentation import badge_for, health_of
+from vaultline.hosted.presentation import badge_for, health_of, resource_label
 from vaultline.hosted.rendering import renderer_of
 from vaultline.hosted.security import SESSION_COOKIE, page_headers, set_oauth_binding_cookie
 from vaultline.hosted.vault_session import VaultContext, open_vault
@@ -43,20 +44,6 @@ CONFIRMATIONS = {
         N_("The connection and all its settings will be deleted. This cannot be undone."),
         N_("Yes, delete"),
     ),
-}
-# The catalog's configurable resources, named for people (any other: its id, readable).
-RESOURCE_LABELS = {
-    "applications": N_("Applications"),
-    "candidates": N_("Candidates"),
-    "companies": N_("Companies"),
-    "contacts": N_("Contacts"),
-    "deals": N_("Deals"),
-    "employees": N_("Employees"),
-    "jobs": N_("Jobs"),
-    "leads": N_("Leads"),
-    "opportunities": N_("Opportunities"),
-    "organizations": N_("Organizations"),
-    "persons": N_("People"),
 }
 
 
@@ -124,6 +111,7 @@ def _authorize_url(vault: VaultContext, item: OfferedConnection, show_connect: b
         session_id=vault.session_id,
         redirect_uri=vault.runtime.settings.public_url + connection_path(vault, item),
         binding_digest=binding_digest(binding),
+        locale=vault.locale,
     )
 
 
@@ -133,8 +121,7 @@ def _resources(vault: VaultContext, item: OfferedConnection) -> list[dict[str, s
     for name in item.definition.configurable_resources:
         defaults = stored.get(name, {}).get("defaults") or []
         value = next((str(d.get("value", "")) for d in defaults if d.get("id") == "owner_id"), "")
-        label = vault.gettext(RESOURCE_LABELS[name]) if name in RESOURCE_LABELS else name.replace("_", " ").capitalize()
-        resources.append({"name": name, "label": label, "value": value})
+        resources.append({"name": name, "label": resource_label(name, vault.translator), "value": value})
     return resources
 
 
@@ -175,7 +162,7 @@ def render_connection(
         page.flash = flash.message(vault)
         if flash.kind == "deleted":
             page.event = {"type": "connection_delete", "connection": flash.connection_ref()}
-        elif flash.kind != "oauth_denied":  # a refused consent changed nothing
+        elif flash.kind not in ("oauth_denied", "consent_changed"):  # these changed nothing
             page.event = {"type": "connection_change", "connection": item.event()}
         became_callable = item.state == "callable" and flash.kind in ("connected", "saved", "reauthorized")
         if became_callable and vault.settings.get("auto_redirect") and vault.redirect_uri and not vault.embedded:
@@ -219,6 +206,8 @@ def render_connection(
         resources=_resources(vault, item) if has_record and not vault.settings.get("hide_resource_settings") else [],
         guide=item.definition.guide if not vault.settings.get("hide_guides") else None,
         actions=permitted_actions(vault, item),
+        consent=consent_panel(item, vault.translator),
+        consent_url=f"{connection_path(vault, item)}/consent",
     )
     if authorize_url is not None and binding is not None:
         secure = vault.runtime.settings.public_url.startswith("https://")

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from vaultline.catalog.definitions import FormField
 from vaultline.connections.changes import apply_connection_update, delete_consumer_connection
+from vaultline.connections.consents import record_consent
 from vaultline.connections.offered import OfferedConnection
 from vaultline.connections.state import has_credentials
 from vaultline.errors import BadRequest, Forbidden, Unprocessable
@@ -22,6 +23,7 @@ from vaultline.hosted.connection_pages import (
     render_connection,
     setting_fields,
 )
+from vaultline.hosted.consent_panel import DECISIONS, scopes_version
 from vaultline.hosted.flash import Flash, set_flash
 from vaultline.hosted.forms import field_of_message, parse_settings, read_form
 from vaultline.hosted.security import check_same_origin, page_headers
@@ -235,3 +237,26 @@ async def delete(request: Request, session_id: str, unified_api: str, service_id
     vault, item = await _checked_load(request, session_id, unified_api, service_id)
     await delete_consumer_connection(vault.runtime, vault.caller, item.unified_api, item.service_id)
     return _done(vault, item, "deleted", to=f"{vault.base_path}/integrations")
+
+
+@router.post("/consent")
+async def consent(request: Request, session_id: str, unified_api: str, service_id: str) -> Response:
+    """Allow, Don't allow or Withdraw consent to the application's data scopes: a consent record
+    appended through the API's flow (connections/consents.py), with its webhook event. An Allow
+    sent for data scopes other than those the page showed records nothing: the page asks again."""
+    vault, item = await _checked_load(request, session_id, unified_api, service_id)
+    form = await read_form(request)
+    decision = DECISIONS.get((form.get("decision") or [""])[-1])
+    if decision is None:
+        raise BadRequest(vault.gettext("This choice is not one the page offers"))
+    if item.record is None:
+        raise Unprocessable(vault.gettext("Connect %(name)s first", name=item.definition.name))
+    granted, kind = decision
+    scopes = item.data_scopes
+    if granted and (form.get("scopes_version") or [""])[-1] != scopes_version(scopes):
+        return _done(vault, item, "consent_changed")
+    await record_consent(
+        vault.runtime, vault.caller, item.unified_api, item.service_id,
+        granted=granted, resources=scopes.resources if scopes is not None else "*",
+    )  # fmt: skip
+    return _done(vault, item, kind)

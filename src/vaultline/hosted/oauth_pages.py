@@ -89,6 +89,8 @@ async def callback(
     # In Vault JS's popup, an error page also tells the modal (which shows it), then closes.
     request.state.hosted_error = ErrorContext(popup=popup_cookie is not None)
     signed, _ = signed_state(runtime, state)
+    if signed.locale is not None:
+        request.state.locale = signed.locale  # the pages below speak the Hosted Vault page's language
     in_popup = signed.popup is not None
     request.state.hosted_error = ErrorContext(redirect_uri=signed.redirect_uri, popup=in_popup)
     # Not recorded on the popup when refused: this may be someone else's browser, while the

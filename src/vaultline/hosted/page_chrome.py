@@ -22,6 +22,10 @@ FLASH_MESSAGES = {
     "reauthorized": N_("New credentials saved."),
     "resources": N_("Resource settings saved."),
     "oauth_denied": N_("Not connected: access was not granted. You can try again at any time."),
+    "consent_granted": N_("Thank you: your consent was recorded."),
+    "consent_denied": N_("Not allowed: nothing was shared. You can change your mind at any time."),
+    "consent_withdrawn": N_("Consent withdrawn: your data is no longer shared."),
+    "consent_changed": N_("What is asked for changed while you were reading. Please review it again."),
 }
 
 

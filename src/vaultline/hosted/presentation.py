@@ -51,6 +51,21 @@ _LABELS = {
     "vault": N_("Vault"),
 }
 
+# The catalog's configurable resources, named for people (any other: its id, readable).
+RESOURCE_LABELS = {
+    "applications": N_("Applications"),
+    "candidates": N_("Candidates"),
+    "companies": N_("Companies"),
+    "contacts": N_("Contacts"),
+    "deals": N_("Deals"),
+    "employees": N_("Employees"),
+    "jobs": N_("Jobs"),
+    "leads": N_("Leads"),
+    "opportunities": N_("Opportunities"),
+    "organizations": N_("Organizations"),
+    "persons": N_("People"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Badge:
@@ -62,14 +77,24 @@ def badge_for(item: OfferedConnection, translator: Translator) -> Badge:
     """The connection's state for a person, in their language."""
     if item.record is not None and not item.record.enabled:
         return Badge("disabled", translator.gettext("Disabled"))
-    if item.state == "callable" and health_of(item) == "degraded":
+    health = health_of(item) if item.record is not None else None
+    if item.state == "callable" and health == "degraded":
         # Usable, but the provider could not be asked.
         return Badge("degraded", translator.gettext("Connected, not verified"))
+    if health == "needs_consent":  # the connection page asks for it (hosted/consent_panel.py)
+        return Badge("needs_consent", translator.gettext("Needs your consent"))
     return Badge(item.state, translator.gettext(_BADGES[item.state]))
 
 
 def health_of(item: OfferedConnection) -> str | None:
     return connection_health(item.definition, item.record, item.data_scopes)
+
+
+def resource_label(name: str, translator: Translator) -> str:
+    """A catalog resource (``contacts``) named for people, in their language; any other: its id, readable."""
+    if name in RESOURCE_LABELS:
+        return translator.gettext(RESOURCE_LABELS[name])
+    return name.replace("_", " ").capitalize()
 
 
 def unified_api_label(unified_api: str, translator: Translator) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -75,6 +75,9 @@ class Translator:
 
     def format_datetime(self, value: datetime, format: str = "medium") -> str:  # noqa: A002 - Babel's name
         return format_datetime(value, format=format, tzinfo=value.tzinfo, locale=self.locale)
+
+    def format_date(self, value: datetime, format: str = "long") -> str:  # noqa: A002 - Babel's name
+        return format_date(value, format=format, locale=self.locale)
 
     def format_number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.locale)

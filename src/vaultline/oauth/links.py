@@ -19,11 +19,14 @@ def authorize_link(
     session_id: str,
     redirect_uri: str | None,
     binding_digest: str,
+    locale: str | None = None,
 ) -> str:
-    """``binding_digest``: of the browser binding cookie the rendering page sets (browser_binding.py)."""
+    """``binding_digest``: of the browser binding cookie the rendering page sets (browser_binding.py);
+    ``locale``: the page's language, for the pages the sign-in ends on."""
     state = OAuthState(
-        new_jti(), application_id, consumer_id, unified_api, service_id, session_id, redirect_uri, binding_digest
-    )
+        new_jti(), application_id, consumer_id, unified_api, service_id, session_id, redirect_uri, binding_digest,
+        locale=locale,
+    )  # fmt: skip
     token = mint_oauth_token(runtime.keyring, state, audience=LINK_AUDIENCE, issuer=runtime.settings.public_url)
     query = {"state": token, **({"redirect_uri": redirect_uri} if redirect_uri else {})}
     return f"{runtime.settings.public_url}/vault/authorize/{service_id}/{application_id}?{urlencode(query)}"

@@ -16,7 +16,7 @@ import httpx
 
 from vaultline.clock import now_ms
 from vaultline.errors import VaultError
-from vaultline.net_guard import UnsafeUrl, check_public_url
+from vaultline.net_guard import UnresolvableHost, UnsafeUrl, check_public_url
 from vaultline.store.integrations import OAuthClient
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ def credentials_from(answer: dict[str, Any], *, previous: dict[str, Any] | None 
 async def _post_form(url: str, form: dict[str, str], *, allow_private: bool) -> httpx.Response:
     try:
         await check_public_url(url, allow_private=allow_private)
+    except UnresolvableHost as exc:
+        raise ProviderError(detail="the provider's host name does not resolve") from exc
     except UnsafeUrl as exc:
         log.warning("refusing OAuth endpoint %s: %s", url, exc)
         raise ProviderError(detail="the provider's endpoint is not allowed by this server") from exc

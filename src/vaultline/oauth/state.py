@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultline.errors import BadRequest
+from vaultline.i18n.locales import supported_locale
 from vaultline.tokens.keyring import KeyRing
 from vaultline.tokens.session_tokens import (
     SessionTokenError,
@@ -71,6 +72,9 @@ class OAuthState:
     # The Vault JS sign-in popup (store/oauth_popups.py) this authorization runs in, if any: the
     # callback then records its outcome there and answers the popup instead of redirecting.
     popup: str | None = None
+    # The language of the Hosted Vault page the sign-in began on: the callback's pages use it
+    # (the session's own cookie is scoped to the page's path and never reaches the callback).
+    locale: str | None = None
 
     @property
     def from_backend(self) -> bool:
@@ -81,6 +85,8 @@ class OAuthState:
         extra: dict[str, Any] = {"nonce": self.nonce} if self.nonce is not None else {}
         if self.popup is not None:
             extra["pop"] = self.popup
+        if self.locale is not None:
+            extra["loc"] = self.locale
         return {
             **extra,
             "jti": self.jti,
@@ -97,7 +103,7 @@ class OAuthState:
         """The same authorization under a new ``jti`` (the provider state's own row)."""
         return OAuthState(
             new_jti(), self.application_id, self.consumer_id, self.unified_api, self.service_id,
-            self.session_id, redirect_uri, self.binding, nonce, self.popup,
+            self.session_id, redirect_uri, self.binding, nonce, self.popup, self.locale,
         )  # fmt: skip
 
 
@@ -124,8 +130,10 @@ def verify_oauth_token(keyring: KeyRing, token: str, *, audience: str, issuer: s
     except SessionTokenError as exc:
         raise OAuthStateError(detail=exc.detail) from exc
     redirect_uri, nonce, popup = claims.get("redirect_uri"), claims.get("nonce"), claims.get("pop")
+    locale = claims.get("loc")
     return OAuthState(
         str(claims["jti"]), str(claims["application_id"]), str(claims["consumer_id"]), str(claims["unified_api"]),
         str(claims["service_id"]), str(claims["sid"]), redirect_uri if isinstance(redirect_uri, str) else None,
         str(claims["bnd"]), nonce if isinstance(nonce, str) else None, popup if isinstance(popup, str) else None,
+        supported_locale(locale) if isinstance(locale, str) else None,
     )  # fmt: skip

@@ -122,3 +122,11 @@ async def find_hosted_session(connection: AsyncConnection, *, session_id: str, c
     if row is None or row.id != session_id or not hmac.compare_digest(row.secret_hash, _secret_hash(handle.secret)):
         return None
     return HostedSession(record_from_row(row), row.theme or {}, row.consumer_metadata or {}, row.config_version)
+
+
+async def delete_handles_before(connection: AsyncConnection, *, cutoff_ms: int, batch_size: int) -> int:
+    """Delete at most ``batch_size`` handles made before ``cutoff_ms``; returns how many went."""
+    c = hosted_handles.c
+    oldest = select(c.id).where(c.created_at < cutoff_ms).limit(batch_size)
+    result = await connection.execute(delete(hosted_handles).where(c.id.in_(oldest.scalar_subquery())))
+    return int(result.rowcount)
