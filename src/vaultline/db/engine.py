@@ -39,7 +39,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
             # Before the pragmas: switching to WAL creates the -wal and -shm files.
             event.listen(engine.sync_engine, "connect", tighten_files)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     return create_async_engine(
         settings.async_database_url,
@@ -61,7 +61,7 @@ def _json_dumps(value: Any) -> str:
         return json.dumps(value)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers (the CLI, other workers) run while the server writes; NORMAL sync is
     # durable across application crashes and only risks the last commit on power loss.

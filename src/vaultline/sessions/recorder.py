@@ -7,6 +7,11 @@ and a single writer commits everything queued so far in one transaction, then wa
 waiting request. Under load batches grow by themselves; with one request in flight the
 batch is one request, so no latency is added. If a batch fails, its items are retried one
 by one so a bad row only fails its own request.
+
+A batch runs on the driver where it can (db/driver_writes.py, with the statements of
+store/session_batches.py): SQLAlchemy's own compiled statements and bind processors without its
+per-execute work, in one hand-over to a writer thread on SQLite. Any other database (an
+in-memory SQLite) goes through SQLAlchemy as before.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vaultline.db.driver_writes import DriverWriter
 from vaultline.errors import ServiceUnavailable
 from vaultline.store.consumers import ConsumerUpsert, upsert_consumers
+from vaultline.store.session_batches import SessionBatchWrites, compile_session_batch_writes
 from vaultline.store.sessions import SessionRecord, insert_sessions
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,8 @@ class SessionRecorder:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._driver = DriverWriter(engine)
+        self._writes: SessionBatchWrites | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="vaultline-session-recorder")
@@ -63,6 +72,7 @@ class SessionRecorder:
         if self._task is not None:
             await self._task
             self._task = None
+        self._driver.close()  # a late record() goes through SQLAlchemy
 
     async def _run(self) -> None:
         while True:
@@ -89,9 +99,16 @@ class SessionRecorder:
             _settle(item)
 
     async def _write(self, batch: list[_Pending]) -> None:
+        consumers = [item.consumer for item in batch]
+        records = [item.session for item in batch]
+        if self._driver.on_driver:
+            if self._writes is None:
+                self._writes = compile_session_batch_writes(self._engine.dialect)
+            await self._driver.write(self._writes.batch(consumers, records))
+            return
         async with self._engine.begin() as connection:
-            await upsert_consumers(connection, [item.consumer for item in batch])
-            await insert_sessions(connection, [item.session for item in batch])
+            await upsert_consumers(connection, consumers)
+            await insert_sessions(connection, records)
 
 
 def _settle(item: _Pending, *, error: bool = False) -> None:

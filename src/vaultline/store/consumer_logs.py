@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Row, delete, false, func, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from vaultline.db.driver_writes import CompiledWrite, compile_write
 from vaultline.db.schema import consumer_logs
 
 PathMatchMode = Literal["CONTAINS", "STARTS_WITH", "ENDS_WITH", "EXACT"]
@@ -61,28 +63,54 @@ class LogRecord:
     entry: LogEntry
 
 
+def log_values(entry: LogEntry) -> dict[str, Any]:
+    """The row of one logged call (``LOG_COLUMNS``), with a new random id."""
+    e = entry
+    return {
+        "id": str(uuid.uuid4()),
+        "application_id": e.application_id,
+        "consumer_id": e.consumer_id,
+        "caller": e.caller,
+        "method": e.method,
+        "path": e.path,
+        "status_code": e.status_code,
+        "success": e.success,
+        "duration_us": e.duration_us,
+        "timestamp": e.timestamp,
+        "operation_id": e.operation_id,
+        "operation_name": e.operation_name,
+        "unified_api": e.unified_api,
+        "service_id": e.service_id,
+        "error_message": e.error_message,
+    }
+
+
+LOG_COLUMNS = (
+    "id",
+    "application_id",
+    "consumer_id",
+    "caller",
+    "method",
+    "path",
+    "status_code",
+    "success",
+    "duration_us",
+    "timestamp",
+    "operation_id",
+    "operation_name",
+    "unified_api",
+    "service_id",
+    "error_message",
+)
+
+
 async def insert_logs(connection: AsyncConnection, entries: list[LogEntry]) -> None:
-    rows = [
-        {
-            "id": str(uuid.uuid4()),
-            "application_id": e.application_id,
-            "consumer_id": e.consumer_id,
-            "caller": e.caller,
-            "method": e.method,
-            "path": e.path,
-            "status_code": e.status_code,
-            "success": e.success,
-            "duration_us": e.duration_us,
-            "timestamp": e.timestamp,
-            "operation_id": e.operation_id,
-            "operation_name": e.operation_name,
-            "unified_api": e.unified_api,
-            "service_id": e.service_id,
-            "error_message": e.error_message,
-        }
-        for e in entries
-    ]
-    await connection.execute(consumer_logs.insert(), rows)
+    await connection.execute(consumer_logs.insert(), [log_values(e) for e in entries])
+
+
+def compile_log_insert(dialect: Dialect) -> CompiledWrite:
+    """``insert_logs``'s statement for the driver route of db/driver_writes.py."""
+    return compile_write(consumer_logs.insert(), LOG_COLUMNS, dialect)
 
 
 def _from_row(row: Row[Any]) -> LogRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,11 +57,7 @@ def _from_row(row: Row[Any]) -> Consumer:
 
 async def upsert_consumers(connection: AsyncConnection, upserts: list[ConsumerUpsert]) -> None:
     """Create missing consumers and replace the metadata of those given new metadata."""
-    latest: dict[tuple[str, str], ConsumerUpsert] = {}
-    for item in upserts:  # one row per consumer: PostgreSQL refuses to touch a row twice
-        latest[(item.application_id, item.consumer_id)] = item
-    with_metadata = [u for u in latest.values() if u.metadata is not None or u.custom_settings is not None]
-    without = [u for u in latest.values() if u.metadata is None and u.custom_settings is None]
+    with_metadata, without = consumer_upsert_groups(upserts)
     keys = ["application_id", "consumer_id"]
     if with_metadata:
         stmt = insert_for(connection, consumers)
@@ -72,13 +69,29 @@ async def upsert_consumers(connection: AsyncConnection, upserts: list[ConsumerUp
                 "modified_at": stmt.excluded.modified_at,
             },
         )
-        await connection.execute(stmt, [_insert_values(u) for u in with_metadata])
+        await connection.execute(stmt, [consumer_values(u) for u in with_metadata])
     if without:
         stmt = insert_for(connection, consumers).on_conflict_do_nothing(index_elements=keys)
-        await connection.execute(stmt, [_insert_values(u) for u in without])
+        await connection.execute(stmt, [consumer_values(u) for u in without])
 
 
-def _insert_values(item: ConsumerUpsert) -> dict[str, Any]:
+def consumer_upsert_groups(upserts: Iterable[ConsumerUpsert]) -> tuple[list[ConsumerUpsert], list[ConsumerUpsert]]:
+    """The upserts that replace metadata and those that only create a missing consumer, one per
+    consumer (the latest): PostgreSQL refuses to touch a row twice in one statement. Also the
+    group commit's (store/session_batches.py)."""
+    latest: dict[tuple[str, str], ConsumerUpsert] = {}
+    for item in upserts:
+        latest[(item.application_id, item.consumer_id)] = item
+    with_metadata = [u for u in latest.values() if u.metadata is not None or u.custom_settings is not None]
+    without = [u for u in latest.values() if u.metadata is None and u.custom_settings is None]
+    return with_metadata, without
+
+
+CONSUMER_UPSERT_COLUMNS = ("application_id", "consumer_id", "metadata", "custom_settings", "created_at", "modified_at")
+
+
+def consumer_values(item: ConsumerUpsert) -> dict[str, Any]:
+    """The row an upsert inserts (and, with metadata, the columns it replaces)."""
     return {
         "application_id": item.application_id,
         "consumer_id": item.consumer_id,

@@ -47,24 +47,36 @@ def record_from_row(row: Row[Any]) -> SessionRecord:
     )
 
 
+SESSION_COLUMNS = (
+    "id",
+    "application_id",
+    "consumer_id",
+    "kid",
+    "settings",
+    "redirect_uri",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+)
+
+
+def session_values(record: SessionRecord) -> dict[str, Any]:
+    """The row a minted session inserts (``SESSION_COLUMNS``)."""
+    return {
+        "id": record.id,
+        "application_id": record.application_id,
+        "consumer_id": record.consumer_id,
+        "kid": record.kid,
+        "settings": record.settings,
+        "redirect_uri": record.redirect_uri,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+        "revoked_at": None,
+    }
+
+
 async def insert_sessions(connection: AsyncConnection, records: list[SessionRecord]) -> None:
-    await connection.execute(
-        sessions.insert(),
-        [
-            {
-                "id": r.id,
-                "application_id": r.application_id,
-                "consumer_id": r.consumer_id,
-                "kid": r.kid,
-                "settings": r.settings,
-                "redirect_uri": r.redirect_uri,
-                "created_at": r.created_at,
-                "expires_at": r.expires_at,
-                "revoked_at": None,
-            }
-            for r in records
-        ],
-    )
+    await connection.execute(sessions.insert(), [session_values(r) for r in records])
 
 
 async def get_session(connection: AsyncConnection, *, session_id: str) -> SessionRecord | None:
