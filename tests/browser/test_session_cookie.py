@@ -32,7 +32,7 @@ def large_session_body() -> dict[str, Any]:
 
 def test_large_session_still_opens_in_the_browser(page: Any, vault: Vault) -> None:
     body = large_session_body()
-    minted = vault.mint("spacex", body)
+    minted = vault.mint("spacex-large-session", body)  # its own consumer: other tests connect spacex's Pipedrive
     token = minted["session_token"]
     assert len("vaultline_session=" + token) > BROWSER_COOKIE_LIMIT  # the token itself could never be the cookie
 
