@@ -23,6 +23,7 @@ from vaultline.config import Settings
 from vaultline.consumer_logs.recorder import LogRecorder
 from vaultline.consumer_logs.retention import keep_consumer_logs_pruned
 from vaultline.crypto.master_key import ConfigError, MasterKeyRing, load_master_keys
+from vaultline.db.driver_pool import driver_pool_size
 from vaultline.db.engine import create_engine, migrate, schema_is_current
 from vaultline.db.inline_reads import Reads
 from vaultline.db.sqlite_files import sqlite_database_file
@@ -81,7 +82,7 @@ class Runtime:
         sqlite_file = None
         if self.settings.backend == "sqlite":
             sqlite_file = sqlite_database_file(self.settings.async_database_url)
-        self._reads = Reads(self.engine, sqlite_file)
+        self._reads = Reads(self.engine, sqlite_file, driver_pool_size=driver_pool_size(self.settings.db_pool_size))
 
     def reader(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A connection for the hot paths' reads (never for writes): see db/inline_reads.py."""
@@ -158,7 +159,7 @@ class Runtime:
                 await task
         await _bounded(self.recorder.close(), "session recorder")
         await _bounded(self.consumer_logs.close(), "consumer log writer")
-        self._reads.dispose()
+        await self._reads.close()
         await self.engine.dispose()
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from vaultline.config import Settings
+from vaultline.db.driver_pool import driver_pool_size
 from vaultline.db.sqlite_files import create_owner_only, keep_owner_only, sqlite_database_file
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -43,7 +44,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     return create_async_engine(
         settings.async_database_url,
-        pool_size=settings.db_pool_size,
+        # The hot reads have their own share of the pool size (db/driver_pool.py).
+        pool_size=max(1, settings.db_pool_size - driver_pool_size(settings.db_pool_size)),
         # Overflow connections are opened and closed per burst: a pool too small for the load
         # spends its time connecting (profiled: asyncpg connect + TLS negotiation per request).
         max_overflow=max(4, settings.db_pool_size // 4),

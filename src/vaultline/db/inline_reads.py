@@ -13,10 +13,12 @@ by the next read). The connection is ``query_only``: nothing can write through i
 on the async engine. A reader waits only in SQLite's rare WAL recovery; ``busy_timeout`` bounds
 that wait (and the loop's stall) to ``_BUSY_TIMEOUT_MS``.
 
-PostgreSQL (and in-memory or URI SQLite databases) read through the async engine, in autocommit:
-the asyncpg adapter otherwise opens a transaction (BEGIN) before the first statement and rolls it
-back when the connection goes back to the pool, two round trips around one or two reads. Each
-read statement then sees everything committed before it, which is all the hot paths ask.
+PostgreSQL runs the hot queries on a connection of the reads' own asyncpg pool
+(db/driver_pool.py), in autocommit, taken at the first hot query of a reader; anything else a
+reader executes (an application's configuration after its version moved) goes through the
+engine, on a connection in autocommit taken when first needed. In-memory or URI SQLite databases
+read through the engine in autocommit. Either way each read statement sees everything committed
+before it, which is all the hot paths ask.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, SingletonThreadPool
 from sqlalchemy.sql import Executable
 
+from vaultline.db.driver_pool import DriverPool
 from vaultline.db.hot_queries import HotQuery
 
 _BUSY_TIMEOUT_MS = 2000
@@ -58,33 +62,60 @@ class _InlineConnection:
             cursor.close()
 
 
-class _AutocommitConnection:
-    """A pooled connection in autocommit (PostgreSQL): ``execute`` as usual, and the hot queries
-    straight on asyncpg, whose per-connection statement cache keeps them prepared."""
+class _DriverConnection:
+    """PostgreSQL: the hot queries straight on asyncpg (whose per-connection statement cache keeps
+    them prepared), on a connection of the reads' pool; anything else through the engine."""
 
-    __slots__ = ("_connection",)
+    __slots__ = ("_engine", "_pool", "_driver", "_reusable", "_engine_connection")
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
+    def __init__(self, engine: AsyncEngine, pool: DriverPool) -> None:
+        self._engine = engine
+        self._pool = pool
+        self._driver: Any = None
+        self._reusable = True
+        self._engine_connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> _DriverConnection:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            self._pool.release(driver, reusable=self._reusable)
+        engine_connection, self._engine_connection = self._engine_connection, None
+        if engine_connection is not None:
+            await engine_connection.close()
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        return await self._connection.execute(statement, parameters)
+        connection = self._engine_connection
+        if connection is None:
+            connection = self._engine_connection = await self._engine.connect()
+        return await connection.execute(statement, parameters)
 
     async def run_hot(self, query: HotQuery, parameters: dict[str, Any]) -> list[Any]:
-        if self._connection.dialect.driver != "asyncpg":
-            return list(await self._connection.execute(query.statement, parameters))
-        compiled = query.compiled_for(self._connection.dialect)
-        driver = _driver_of(await self._connection.get_raw_connection())
-        return compiled.rows(await driver.fetch(compiled.sql, *compiled.parameters(parameters)))
+        driver = self._driver
+        if driver is None:
+            driver = self._driver = await self._pool.acquire()
+        compiled = query.compiled_for(self._engine.dialect)
+        try:
+            raw = await driver.fetch(compiled.sql, *compiled.parameters(parameters))
+        except asyncpg.PostgresError:
+            raise  # the server refused the statement: the connection is idle again
+        except BaseException:
+            self._reusable = False  # cancelled mid-statement, lost, or refused before sending
+            raise
+        return compiled.rows(raw)
 
 
 class Reads:
-    """``connect()`` gives a connection for reads: inline on an SQLite file, else the engine's."""
+    """``connect()`` gives a connection for reads: inline on an SQLite file, on the reads' own
+    asyncpg pool on PostgreSQL, else the engine's in autocommit."""
 
-    def __init__(self, engine: AsyncEngine, sqlite_file: Path | None) -> None:
+    def __init__(self, engine: AsyncEngine, sqlite_file: Path | None, *, driver_pool_size: int) -> None:
         # Shares the engine's pool; the isolation level is set on checkout and undone on return.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._inline = None
+        self._driver_pool = None
         if sqlite_file is not None:
             # One connection per thread that reads (the server's loop thread; a test or tool driving
             # the same runtime from another thread gets its own): sqlite3 objects stay in their thread.
@@ -92,23 +123,26 @@ class Reads:
                 f"sqlite:///{sqlite_file}", poolclass=SingletonThreadPool, hide_parameters=True
             )
             event.listen(self._inline, "connect", _reader_pragmas)
+        elif engine.dialect.driver == "asyncpg":
+            self._driver_pool = DriverPool(engine, driver_pool_size)
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        if self._inline is None:
-            return self._connect_autocommit()
-        return self._connect_inline(self._inline)
-
-    @asynccontextmanager
-    async def _connect_autocommit(self) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.connect() as connection:
-            yield cast(AsyncConnection, _AutocommitConnection(connection))
+        if self._driver_pool is not None:
+            return cast(
+                AbstractAsyncContextManager[AsyncConnection], _DriverConnection(self._engine, self._driver_pool)
+            )
+        if self._inline is not None:
+            return self._connect_inline(self._inline)
+        return self._engine.connect()
 
     @asynccontextmanager
     async def _connect_inline(self, inline: Engine) -> AsyncIterator[AsyncConnection]:
         with inline.connect() as connection:
             yield cast(AsyncConnection, _InlineConnection(connection))
 
-    def dispose(self) -> None:
+    async def close(self) -> None:
+        if self._driver_pool is not None:
+            await self._driver_pool.close()
         if self._inline is not None:
             self._inline.dispose()
 
