@@ -12,8 +12,8 @@ from tests.support.hosted import open_session
 from tests.support.tenants import Tenant, create_tenant
 from vaultline.db.schema import hosted_handles as handles_table
 from vaultline.runtime import Runtime
+from vaultline.store import app_config, hosted_handles, sessions
 from vaultline.store import connections as connection_store
-from vaultline.store import hosted_handles, sessions
 from vaultline.store.connections import get_connection_with_config_version, list_connections
 
 CONSUMER = "c1"
@@ -56,6 +56,8 @@ async def test_hot_rows_are_sqlalchemys_rows(app: FastAPI, client: httpx.AsyncCl
         (sessions._SESSION_WITH_CONFIG_VERSION, {"session_id": session_id}),
         (hosted_handles._HOSTED_SESSION, {"handle_id": handle_id.id}),
         (hosted_handles._HOSTED_SESSION, {"handle_id": "no-such-handle"}),
+        (app_config._CONFIG_VERSION, {"application_id": tenant.application_id}),
+        (app_config._CONFIG_VERSION, {"application_id": "no-such-application"}),
     ]
     answered = 0
     for query, parameters in cases:
@@ -65,7 +67,9 @@ async def test_hot_rows_are_sqlalchemys_rows(app: FastAPI, client: httpx.AsyncCl
             hot = await hot_rows_of(reader, query, parameters)
         assert [row._asdict() for row in hot] == expected, query.statement
         answered += bool(expected)
-    assert answered == 5, "every case but the unknown handle answers a row (the outer join keeps the application)"
+    assert answered == 6, (
+        "every case but the unknown handle and application answers a row (the outer join keeps the application)"
+    )
 
 
 async def hot_rows_of(reader: object, query: object, parameters: dict[str, str]) -> list[object]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from vaultline.db.hot_queries import HotQuery, hot_rows
 from vaultline.db.schema import applications
 from vaultline.store.applications import Application, application_from_row
 from vaultline.store.data_scopes import DataScopes, data_scopes_from_json
@@ -38,12 +39,15 @@ class AppConfig:
     data_scopes: DataScopes | None
 
 
-_CONFIG_VERSION = select(applications.c.config_version).where(applications.c.id == bindparam("application_id"))
+# A hot query: the API-key paths read the version on every request (db/hot_queries.py).
+_CONFIG_VERSION = HotQuery(
+    select(applications.c.config_version).where(applications.c.id == bindparam("application_id"))
+)
 
 
 async def read_config_version(connection: AsyncConnection, *, application_id: str) -> int | None:
-    version = (await connection.execute(_CONFIG_VERSION, {"application_id": application_id})).scalar_one_or_none()
-    return None if version is None else int(version)
+    rows = await hot_rows(connection, _CONFIG_VERSION, {"application_id": application_id})
+    return int(rows[0].config_version) if rows else None  # the primary key: one row at most
 
 
 class AppConfigCache:
