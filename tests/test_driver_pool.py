@@ -114,3 +114,22 @@ async def test_a_statement_the_server_refuses_leaves_a_usable_connection(runtime
             await hot_rows(reader, _DIVIDE, {"by": 0})
         assert (await hot_rows(reader, _DIVIDE, {"by": 4}))[0].quotient == 3  # the same reader goes on
     assert await _answer(runtime, 0) == 40
+
+
+async def test_connections_the_server_closed_while_idle_are_replaced(runtime: Runtime, settings: Settings) -> None:
+    assert await asyncio.gather(*(_answer(runtime, n) for n in range(HOT_SIZE * 3))) == [40 + n for n in range(6)]
+    idle = list(runtime._reads._driver_pool._idle)  # type: ignore[union-attr]  # noqa: SLF001
+    assert idle
+    observer = await asyncpg.connect(settings.database_url)
+    try:  # as a restarted server or an idle timeout would
+        await observer.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await observer.close()
+    for _ in range(200):  # until the loop has read each connection's end
+        if all(connection.is_closed() for connection in idle):
+            break
+        await asyncio.sleep(0.05)
+    assert await asyncio.gather(*(_answer(runtime, n) for n in range(HOT_SIZE * 3))) == [40 + n for n in range(6)]

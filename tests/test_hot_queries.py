@@ -14,7 +14,7 @@ from vaultline.db.schema import hosted_handles as handles_table
 from vaultline.runtime import Runtime
 from vaultline.store import app_config, hosted_handles, sessions
 from vaultline.store import connections as connection_store
-from vaultline.store.connections import get_connection_with_config_version, list_connections
+from vaultline.store.connections import get_connection, get_connection_with_config_version, list_connections
 
 CONSUMER = "c1"
 
@@ -53,6 +53,15 @@ async def test_hot_rows_are_sqlalchemys_rows(app: FastAPI, client: httpx.AsyncCl
             connection_store._CONNECTION_WITH_CONFIG_VERSION,
             {"application_id": tenant.application_id, "consumer_id": "nobody", "unified_api": "crm", "service_id": "x"},
         ),
+        (
+            connection_store._CONNECTION,
+            {
+                "application_id": tenant.application_id,
+                "consumer_id": CONSUMER,
+                "unified_api": "crm",
+                "service_id": "pipedrive",
+            },
+        ),
         (sessions._SESSION_WITH_CONFIG_VERSION, {"session_id": session_id}),
         (hosted_handles._HOSTED_SESSION, {"handle_id": handle_id.id}),
         (hosted_handles._HOSTED_SESSION, {"handle_id": "no-such-handle"}),
@@ -67,7 +76,7 @@ async def test_hot_rows_are_sqlalchemys_rows(app: FastAPI, client: httpx.AsyncCl
             hot = await hot_rows_of(reader, query, parameters)
         assert [row._asdict() for row in hot] == expected, query.statement
         answered += bool(expected)
-    assert answered == 6, (
+    assert answered == 7, (
         "every case but the unknown handle and application answers a row (the outer join keeps the application)"
     )
 
@@ -89,12 +98,18 @@ async def test_the_store_reads_the_same_records_on_either_route(app: FastAPI, cl
         expected_one = await get_connection_with_config_version(
             connection, **owner, unified_api="crm", service_id="pipedrive", ring=ring
         )
+    async with runtime.engine.begin() as connection:  # the locking read of a write, through SQLAlchemy
+        expected_locked = await get_connection(
+            connection, **owner, unified_api="crm", service_id="pipedrive", ring=ring, for_update=True
+        )
     async with runtime.reader() as reader:
         hot_list = await list_connections(reader, **owner, ring=ring)
         hot_one = await get_connection_with_config_version(
             reader, **owner, unified_api="crm", service_id="pipedrive", ring=ring
         )
+        hot_plain = await get_connection(reader, **owner, unified_api="crm", service_id="pipedrive", ring=ring)
     assert hot_list == expected_list and len(hot_list) == 1
     assert hot_one == expected_one and hot_one[1] is not None
+    assert hot_plain == expected_locked == hot_one[1]
     assert hot_one[1].settings == {"api_token": PIPEDRIVE_TOKEN} and hot_one[1].metadata == {"a": [1, "é"]}
     assert hot_one[1].enabled is True

@@ -69,7 +69,8 @@ class DriverPool:
                 if not connection.is_closed():
                     self._out.add(connection)
                     return connection
-                self._opened -= 1  # closed by the server while idle
+                connection.terminate()  # closed by the server while idle: free what is left of it
+                self._opened -= 1
             if self._opened < self._size:
                 return await self._open()
             handed = await self._wait()

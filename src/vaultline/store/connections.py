@@ -127,6 +127,14 @@ _LIST_CONNECTIONS = HotQuery(
     .order_by(connections.c.pk)
 )
 
+_CONNECTION = HotQuery(
+    select(connections).where(
+        _owner(bindparam("application_id"), bindparam("consumer_id")),  # type: ignore[arg-type]
+        connections.c.unified_api == bindparam("unified_api"),
+        connections.c.service_id == bindparam("service_id"),
+    )
+)
+
 
 async def list_connections(
     connection: AsyncConnection, *, application_id: str, consumer_id: str, ring: MasterKeyRing
@@ -145,14 +153,17 @@ async def get_connection(
     ring: MasterKeyRing,
     for_update: bool = False,
 ) -> ConnectionRecord | None:
-    query = select(connections).where(
-        _owner(application_id, consumer_id),
-        connections.c.unified_api == unified_api,
-        connections.c.service_id == service_id,
-    )
+    parameters = {
+        "application_id": application_id,
+        "consumer_id": consumer_id,
+        "unified_api": unified_api,
+        "service_id": service_id,
+    }
     if for_update:  # PostgreSQL row lock; SQLite serializes writers anyway
-        query = query.with_for_update()
-    row = (await connection.execute(query)).first()
+        row = (await connection.execute(_CONNECTION.statement.with_for_update(), parameters)).first()
+    else:  # the reads of one connection's page or popup: on the driver (db/hot_queries.py)
+        rows = await hot_rows(connection, _CONNECTION, parameters)
+        row = rows[0] if rows else None  # the unique (owner, unified_api, service_id): one at most
     return _from_row(row, ring) if row else None
 
 
