@@ -1,4 +1,5 @@
-"""The hot paths' reads on SQLite, run on the event loop's own thread.
+"""The hot paths' reader connections: on SQLite, run on the event loop's own thread; on
+PostgreSQL, straight on asyncpg (below).
 
 aiosqlite runs every driver call on a worker thread and hands the result back through the
 loop: one SELECT through SQLAlchemy's aiosqlite adapter costs four such hops (cursor, execute,
@@ -30,7 +31,7 @@ from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, Result
+from sqlalchemy.engine import Connection, Dialect, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, SingletonThreadPool
 from sqlalchemy.sql import Executable
@@ -66,10 +67,11 @@ class _DriverConnection:
     """PostgreSQL: the hot queries straight on asyncpg (whose per-connection statement cache keeps
     them prepared), on a connection of the reads' pool; anything else through the engine."""
 
-    __slots__ = ("_engine", "_pool", "_driver", "_reusable", "_engine_connection")
+    __slots__ = ("_engine", "_dialect", "_pool", "_driver", "_reusable", "_engine_connection")
 
-    def __init__(self, engine: AsyncEngine, pool: DriverPool) -> None:
+    def __init__(self, engine: AsyncEngine, dialect: Dialect, pool: DriverPool) -> None:
         self._engine = engine
+        self._dialect = dialect
         self._pool = pool
         self._driver: Any = None
         self._reusable = True
@@ -96,7 +98,7 @@ class _DriverConnection:
         driver = self._driver
         if driver is None:
             driver = self._driver = await self._pool.acquire()
-        compiled = query.compiled_for(self._engine.dialect)
+        compiled = query.compiled_for(self._dialect)
         try:
             raw = await driver.fetch(compiled.sql, *compiled.parameters(parameters))
         except asyncpg.PostgresError:
@@ -112,8 +114,10 @@ class Reads:
     asyncpg pool on PostgreSQL, else the engine's in autocommit."""
 
     def __init__(self, engine: AsyncEngine, sqlite_file: Path | None, *, driver_pool_size: int) -> None:
-        # Shares the engine's pool; the isolation level is set on checkout and undone on return.
+        # What reads through the engine share its pool; the isolation level is set on checkout and
+        # undone on return.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._dialect = engine.dialect
         self._inline = None
         self._driver_pool = None
         if sqlite_file is not None:
@@ -128,9 +132,8 @@ class Reads:
 
     def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
         if self._driver_pool is not None:
-            return cast(
-                AbstractAsyncContextManager[AsyncConnection], _DriverConnection(self._engine, self._driver_pool)
-            )
+            reader = _DriverConnection(self._engine, self._dialect, self._driver_pool)
+            return cast(AbstractAsyncContextManager[AsyncConnection], reader)
         if self._inline is not None:
             return self._connect_inline(self._inline)
         return self._engine.connect()
