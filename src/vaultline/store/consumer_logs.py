@@ -3,11 +3,13 @@ age-based deletion in bounded batches."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Row, delete, false, func, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.db.schema import consumer_logs
@@ -61,28 +63,70 @@ class LogRecord:
     entry: LogEntry
 
 
+# The columns a log row is written with, in the order of the precompiled INSERT's parameters.
+_INSERT_COLUMNS = (
+    "id",
+    "application_id",
+    "consumer_id",
+    "caller",
+    "method",
+    "path",
+    "status_code",
+    "success",
+    "duration_us",
+    "timestamp",
+    "operation_id",
+    "operation_name",
+    "unified_api",
+    "service_id",
+    "error_message",
+)
+_insert_sql: dict[str, str] = {}  # per dialect name
+
+
+def _insert_sql_for(dialect: Dialect) -> str:
+    """The INSERT of one log row in ``dialect``'s positional parameter style, compiled once."""
+    sql = _insert_sql.get(dialect.name)
+    if sql is None:
+        compiled = consumer_logs.insert().compile(
+            dialect=dialect,
+            column_keys=list(_INSERT_COLUMNS),
+            for_executemany=True,  # no RETURNING
+        )
+        if tuple(compiled.positiontup or ()) != _INSERT_COLUMNS:
+            raise RuntimeError(f"{dialect.name}: the consumer log INSERT does not take positional parameters")
+        sql = _insert_sql[dialect.name] = compiled.string
+    return sql
+
+
 async def insert_logs(connection: AsyncConnection, entries: list[LogEntry]) -> None:
+    """One driver ``executemany`` for the whole batch: SQLAlchemy's Core insert built and
+    processed a parameter dict per row (~20 µs each on a busy server). None of these columns
+    has a bind processor to skip (strings, integers, a bool both drivers take as is)."""
+    sql = _insert_sql_for(connection.dialect)
+    # One getrandom() for the batch instead of one per uuid4(); the same version-4 UUIDs.
+    randomness = os.urandom(16 * len(entries))
     rows = [
-        {
-            "id": str(uuid.uuid4()),
-            "application_id": e.application_id,
-            "consumer_id": e.consumer_id,
-            "caller": e.caller,
-            "method": e.method,
-            "path": e.path,
-            "status_code": e.status_code,
-            "success": e.success,
-            "duration_us": e.duration_us,
-            "timestamp": e.timestamp,
-            "operation_id": e.operation_id,
-            "operation_name": e.operation_name,
-            "unified_api": e.unified_api,
-            "service_id": e.service_id,
-            "error_message": e.error_message,
-        }
-        for e in entries
+        (
+            str(uuid.UUID(bytes=randomness[16 * i : 16 * i + 16], version=4)),
+            e.application_id,
+            e.consumer_id,
+            e.caller,
+            e.method,
+            e.path,
+            e.status_code,
+            e.success,
+            e.duration_us,
+            e.timestamp,
+            e.operation_id,
+            e.operation_name,
+            e.unified_api,
+            e.service_id,
+            e.error_message,
+        )
+        for i, e in enumerate(entries)
     ]
-    await connection.execute(consumer_logs.insert(), rows)
+    await connection.exec_driver_sql(sql, rows)
 
 
 def _from_row(row: Row[Any]) -> LogRecord:
