@@ -19,7 +19,7 @@ from typing import TextIO
 class LoopFlushedStreamHandler(logging.StreamHandler[TextIO]):
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
-        self._flush_scheduled = False
+        self._flush_scheduled_on: asyncio.AbstractEventLoop | None = None
 
     def flush(self) -> None:
         try:
@@ -27,12 +27,13 @@ class LoopFlushedStreamHandler(logging.StreamHandler[TextIO]):
         except RuntimeError:
             super().flush()
             return
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
+        # Compared by loop: a flush left pending by a loop that stopped must not block the next one's.
+        if self._flush_scheduled_on is not loop:
+            self._flush_scheduled_on = loop
             loop.call_soon(self._flush_now)
 
     def _flush_now(self) -> None:
-        self._flush_scheduled = False
+        self._flush_scheduled_on = None
         super().flush()  # takes the handler's lock
 
     def close(self) -> None:
