@@ -23,6 +23,7 @@ from uvicorn.supervisors import Multiprocess
 
 from vaultline import __version__
 from vaultline.cli.listening_sockets import bind_listening_sockets
+from vaultline.cli.log_output import log_to_stderr
 from vaultline.cli.served_url import cli_program, demo_command, with_served_url
 from vaultline.config import Settings
 from vaultline.db.engine import create_engine
@@ -43,7 +44,7 @@ def app_factory() -> FastAPI:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr("%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(Settings())
 
 
