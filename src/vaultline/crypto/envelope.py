@@ -40,7 +40,7 @@ def seal(ring: MasterKeyRing, plaintext: bytes, *, context: str) -> str:
     master = ring.current
     data_key = AESGCM.generate_key(bit_length=256)
     wrap_nonce, nonce = secrets.token_bytes(12), secrets.token_bytes(12)
-    wrapped = AESGCM(master.material).encrypt(wrap_nonce, data_key, _wrap_aad(master.key_id))
+    wrapped = master.cipher.encrypt(wrap_nonce, data_key, _wrap_aad(master.key_id))
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, context.encode())
     return ":".join((_VERSION, master.key_id, _b64(wrap_nonce + wrapped), _b64(nonce + ciphertext)))
 
@@ -60,7 +60,7 @@ def _unwrap_data_key(ring: MasterKeyRing, key_id: str, wrapped: bytes) -> bytes:
     if master is None:
         raise DecryptionError(f"sealed under master key {key_id}, which is not configured")
     try:
-        return AESGCM(master.material).decrypt(wrapped[:12], wrapped[12:], _wrap_aad(key_id))
+        return master.cipher.decrypt(wrapped[:12], wrapped[12:], _wrap_aad(key_id))
     except InvalidTag as exc:
         raise DecryptionError("data key does not unwrap under the master key") from exc
 
@@ -82,7 +82,7 @@ def rewrap(ring: MasterKeyRing, sealed: str) -> str:
     data_key = _unwrap_data_key(ring, key_id, wrapped)
     master = ring.current
     wrap_nonce = secrets.token_bytes(12)
-    rewrapped = AESGCM(master.material).encrypt(wrap_nonce, data_key, _wrap_aad(master.key_id))
+    rewrapped = master.cipher.encrypt(wrap_nonce, data_key, _wrap_aad(master.key_id))
     return ":".join((_VERSION, master.key_id, _b64(wrap_nonce + rewrapped), _b64(body)))
 
 

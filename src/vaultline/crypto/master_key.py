@@ -13,7 +13,10 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from vaultline.config import Settings
 
@@ -31,6 +34,12 @@ class MasterKey:
 
     def __repr__(self) -> str:  # never show key material in logs or tracebacks
         return f"MasterKey(key_id={self.key_id!r})"
+
+    @cached_property
+    def cipher(self) -> AESGCM:
+        """AES-GCM under this key, built once: it holds nothing but the material this object
+        already holds, and building it for every data key (un)wrapped was ~1 µs of each."""
+        return AESGCM(self.material)
 
     @classmethod
     def from_text(cls, text: str) -> MasterKey:

@@ -30,21 +30,25 @@ class CompiledQuery:
     parameter_names: tuple[str, ...]  # in the order the driver's placeholders take them
     row_type: Callable[..., Any]
     processors: tuple[Callable[[Any], Any] | None, ...]
+    processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor), processors only
 
     def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(values[name] for name in self.parameter_names)
 
     def rows(self, raw_rows: Sequence[Sequence[Any]]) -> list[Any]:
-        processors = self.processors
         make = self.row_type
-        if not any(processors):
+        processed = self.processed
+        if not processed:
             return [make(*raw) for raw in raw_rows]
-        return [
-            make(
-                *[value if process is None else process(value) for value, process in zip(raw, processors, strict=True)]
-            )
-            for raw in raw_rows
-        ]
+        # Only the few columns with a processor are touched (a connection row has 27 columns and
+        # 4 processors): zipping every value with its processor cost more than the processors.
+        rows = []
+        for raw in raw_rows:
+            values = list(raw)
+            for index, process in processed:
+                values[index] = process(values[index])
+            rows.append(make(*values))
+        return rows
 
 
 class HotQuery:
@@ -79,6 +83,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> CompiledQuery:
         parameter_names=tuple(positions),
         row_type=namedtuple("HotRow", names),  # noqa: PYI024
         processors=processors,
+        processed=tuple((index, process) for index, process in enumerate(processors) if process is not None),
     )
 
 
