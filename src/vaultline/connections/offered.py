@@ -112,15 +112,19 @@ async def offered_connections(runtime: Runtime, caller: ConnectionsCaller) -> li
         config = await app_config(connection, runtime, caller)
         if config is None:
             return []
+        visible = _visible_offerings(runtime, config, caller)
+        # Only the connections the answer shows are decrypted (not those to integrations no
+        # longer offered, or outside the session's ``unified_apis``).
         records = await list_connections(
-            connection, application_id=caller.application_id, consumer_id=caller.consumer_id, ring=runtime.master_keys
+            connection,
+            application_id=caller.application_id,
+            consumer_id=caller.consumer_id,
+            ring=runtime.master_keys,
+            only={key for _, _, key in visible},
         )
     scopes = config.data_scopes
     by_id = {(r.unified_api, r.service_id): r for r in records}
-    return [
-        OfferedConnection(definition, offering, by_id.get(key), scopes)
-        for definition, offering, key in _visible_offerings(runtime, config, caller)
-    ]
+    return [OfferedConnection(definition, offering, by_id.get(key), scopes) for definition, offering, key in visible]
 
 
 _Visible = list[tuple[IntegrationDefinition, ApplicationIntegration, tuple[str, str]]]

@@ -4,6 +4,7 @@ the master key (context = the row's random ``uid``); every other column is plain
 from __future__ import annotations
 
 import secrets
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,9 +138,18 @@ _CONNECTION = HotQuery(
 
 
 async def list_connections(
-    connection: AsyncConnection, *, application_id: str, consumer_id: str, ring: MasterKeyRing
+    connection: AsyncConnection,
+    *,
+    application_id: str,
+    consumer_id: str,
+    ring: MasterKeyRing,
+    only: Container[tuple[str, str]] | None = None,
 ) -> list[ConnectionRecord]:
+    """The consumer's connections; with ``only``, just those whose ``(unified_api, service_id)``
+    is in it: the others' sealed settings are not opened."""
     rows = await hot_rows(connection, _LIST_CONNECTIONS, {"application_id": application_id, "consumer_id": consumer_id})
+    if only is not None:
+        rows = [row for row in rows if (row.unified_api, row.service_id) in only]
     return [_from_row(row, ring) for row in rows]
 
 
