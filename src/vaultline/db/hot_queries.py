@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -31,9 +32,13 @@ class CompiledQuery:
     row_type: Callable[..., Any]
     processors: tuple[Callable[[Any], Any] | None, ...]
     processed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor), processors only
+    pick: Callable[[dict[str, Any]], Any]  # the parameters' values in placeholder order
 
     def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(values[name] for name in self.parameter_names)
+        if len(self.parameter_names) == 1:
+            return (values[self.parameter_names[0]],)
+        picked: tuple[Any, ...] = self.pick(values)  # itemgetter: a tuple for two names or more
+        return picked
 
     def rows(self, raw_rows: Sequence[Sequence[Any]]) -> list[Any]:
         make = self.row_type
@@ -84,6 +89,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> CompiledQuery:
         row_type=namedtuple("HotRow", names),  # noqa: PYI024
         processors=processors,
         processed=tuple((index, process) for index, process in enumerate(processors) if process is not None),
+        pick=itemgetter(*positions) if positions else (lambda _values: ()),
     )
 
 
