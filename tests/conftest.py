@@ -16,9 +16,11 @@ import httpx
 import pytest
 import redis
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.live_server import free_port
+from tests.support.metrics import METRICS_TOKEN
 from tests.support.oidc import OidcProvider, oidc_provider
 from tests.support.postgres import PostgresDatabase, postgres_database
 from tests.support.tenants import Tenant, create_tenant
@@ -109,6 +111,21 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
+
+
+@pytest.fixture
+async def metrics_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The app with ``/metrics`` on (its bearer token: ``tests.support.metrics.METRICS_TOKEN``)."""
+    application = create_app(settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def metrics_client(metrics_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=metrics_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
         yield http
 
 

@@ -11,18 +11,19 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.support.connections import PIPEDRIVE_TOKEN, offer, session_headers
+from tests.support.connections import session_headers
+from tests.support.consents import connect_pipedrive, require_scopes
 from tests.support.consumer_logs import read_logs
 from tests.support.live_server import create_app_via_cli, env_for, run_cli
 from tests.support.tenants import Tenant
-from tests.support.webhooks import outbox, point_webhook
+from tests.support.webhooks import outbox
 from vaultline.app import create_app
 from vaultline.config import Settings
 from vaultline.connections.caller import ConnectionsCaller
 from vaultline.connections.consents import apply_consent_input, consent_state_of, missing_scopes
 from vaultline.errors import BadRequest
 from vaultline.runtime import Runtime
-from vaultline.store.data_scopes import DataScopes, Resources, get_data_scopes, set_data_scopes
+from vaultline.store.data_scopes import DataScopes, get_data_scopes
 
 CONNECTION = "/vault/connections/crm/pipedrive"
 CONSENT = CONNECTION + "/consent"
@@ -33,20 +34,7 @@ CONTACT_EMAIL_AND_NAME = {"crm.contacts": {"email": {"read": True}, "name": {"re
 @pytest.fixture
 async def backend(app: FastAPI, tenant: Tenant, client: httpx.AsyncClient) -> dict[str, str]:
     """A callable Pipedrive connection of consumer c1; the application's webhook is set."""
-    await offer(app, tenant, ["pipedrive", "xero"])
-    await point_webhook(app, tenant.application_id, "http://127.0.0.1:9/hook")  # events are kept, not delivered
-    headers = tenant.headers("c1")
-    added = await client.patch(
-        CONNECTION, headers=headers, json={"enabled": True, "settings": {"api_token": PIPEDRIVE_TOKEN}}
-    )
-    assert added.status_code == 200 and added.json()["data"]["state"] == "callable", added.text
-    return headers
-
-
-async def require_scopes(app: FastAPI, tenant: Tenant, resources: Resources, *, enabled: bool = True) -> None:
-    runtime: Runtime = app.state.runtime
-    async with runtime.engine.begin() as connection:
-        await set_data_scopes(connection, application_id=tenant.application_id, enabled=enabled, resources=resources)
+    return await connect_pipedrive(app, tenant, client)
 
 
 async def connection_of(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.support.connections import PIPEDRIVE_TOKEN, offer
+from tests.support.connections import PIPEDRIVE_TOKEN
+from tests.support.consents import connect_pipedrive, require_scopes
 from tests.support.hosted import SAME_ORIGIN, OpenedSession, mint
 from tests.support.tenants import Tenant
-from tests.support.webhooks import outbox, point_webhook
+from tests.support.webhooks import outbox
 from vaultline.runtime import Runtime
 from vaultline.store.applications import get_application
-from vaultline.store.data_scopes import Resources, set_data_scopes
 
 CONNECTION = "/vault/connections/crm/pipedrive"
 PAGE = "/integrations/crm/pipedrive"
@@ -47,20 +47,7 @@ ENGLISH = [
 @pytest.fixture
 async def connected(app: FastAPI, tenant: Tenant, client: httpx.AsyncClient) -> dict[str, str]:
     """Consumer c1's callable Pipedrive connection; the application's webhook is set (events kept)."""
-    await offer(app, tenant, ["pipedrive", "xero"])
-    await point_webhook(app, tenant.application_id, "http://127.0.0.1:9/hook")
-    headers = tenant.headers("c1")
-    added = await client.patch(
-        CONNECTION, headers=headers, json={"enabled": True, "settings": {"api_token": PIPEDRIVE_TOKEN}}
-    )
-    assert added.status_code == 200 and added.json()["data"]["state"] == "callable", added.text
-    return headers
-
-
-async def require_scopes(app: FastAPI, tenant: Tenant, resources: Resources, *, enabled: bool = True) -> None:
-    runtime: Runtime = app.state.runtime
-    async with runtime.engine.begin() as connection:
-        await set_data_scopes(connection, application_id=tenant.application_id, enabled=enabled, resources=resources)
+    return await connect_pipedrive(app, tenant, client)
 
 
 async def open_vault(client: httpx.AsyncClient, tenant: Tenant, locale: str = "en", **settings: Any) -> OpenedSession:

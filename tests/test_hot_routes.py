@@ -4,13 +4,9 @@ FastAPI, and logs, metrics and the OpenAPI document name the documented operatio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import SecretStr
 
 from tests.support.connections import PIPEDRIVE_TOKEN, offer, session_headers
 from tests.support.consumer_logs import read_logs
@@ -18,25 +14,9 @@ from tests.support.fuzz import assert_error_shape
 from tests.support.metrics import METRICS_TOKEN, parse_exposition
 from tests.support.tenants import Tenant, create_tenant
 from vaultline.api.hot_routes import StandInRoute
-from vaultline.app import create_app
-from vaultline.config import Settings
 
 CREDENTIALS = "/vault/connections/crm/pipedrive/credentials"
 CREDENTIALS_TEMPLATE = "/vault/connections/{unified_api}/{service_id}/credentials"
-
-
-@pytest.fixture
-async def metrics_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)}))
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def metrics_client(metrics_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=metrics_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
-        yield http
 
 
 def test_every_stand_in_shadows_a_documented_get_and_is_matched_first(app: FastAPI) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -12,7 +10,6 @@ from pydantic import SecretStr
 from tests.support.connections import offer
 from tests.support.metrics import METRICS_TOKEN, parse_exposition, sample
 from tests.support.tenants import Tenant, create_tenant
-from vaultline.app import create_app
 from vaultline.clock import now_ms
 from vaultline.config import Settings
 from vaultline.db.schema import webhook_events
@@ -20,20 +17,6 @@ from vaultline.runtime import Runtime
 
 BEARER = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 FRESHSALES = "/vault/connections/crm/freshsales"
-
-
-@pytest.fixture
-async def metrics_app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)}))
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def metrics_client(metrics_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=metrics_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
-        yield http
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
