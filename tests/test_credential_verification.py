@@ -5,6 +5,7 @@ connection callable but degraded until the background verifier finds it back."""
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 
 from tests.support.connections import offer
 from tests.support.consumer_logs import read_logs
+from tests.support.hosted import mint
 from tests.support.oauth import client_for, running_app
 from tests.support.provider_standin import (
     GOOD_TOKEN,
@@ -256,6 +258,13 @@ async def test_a_provider_host_that_does_not_resolve_is_named_as_such(
         assert data["state"] == "callable" and data["health"] == "degraded"
         assert data["health_reason"].endswith("the provider's host name does not resolve")
         assert standin.seen() == []
+        # The consumer's page says it in their language (the API keeps English).
+        token = await mint(vault.client, vault.tenant, {}, "alice")
+        opened = await vault.client.get(f"/session/{token}?locale=fr")
+        base = "/".join(opened.headers["location"].split("/")[:3])
+        page = await vault.client.get(f"{base}/integrations/crm/pipedrive")
+        assert page.status_code == 200
+        assert "(le nom d’hôte du fournisseur est introuvable)" in html.unescape(page.text)
 
 
 async def test_without_verification_the_local_checks_decide_as_before(

@@ -22,6 +22,7 @@ from vaultline import __version__
 from vaultline.catalog.definitions import IntegrationDefinition
 from vaultline.catalog.verification import RenderedRequest, UnusableValue, VerificationSpec, dotted, render_request
 from vaultline.config import Settings
+from vaultline.i18n.markers import N_
 from vaultline.log_escape import escape_for_log
 from vaultline.net_guard import UnresolvableHost, UnsafeUrl, check_public_url
 
@@ -125,17 +126,17 @@ async def ask_provider(definition: IntegrationDefinition, values: dict[str, Any]
         status, body = await _send(request, settings)
     except UnresolvableHost:
         # Often passing (DNS), so not a refusal: the background verifier asks again later.
-        return ProviderAnswer("unreachable", None, "the provider's host name does not resolve")
+        return ProviderAnswer("unreachable", None, N_("the provider's host name does not resolve"))
     except UnsafeUrl as exc:
         log.warning("verification of %s refused by the network guard: %s", definition.service_id, exc)
-        return ProviderAnswer("unreachable", None, "the provider's address is not allowed by this server")
+        return ProviderAnswer("unreachable", None, N_("the provider's address is not allowed by this server"))
     except httpx.TimeoutException:
         return ProviderAnswer("unreachable", None, f"no answer within {settings.verification_timeout_seconds:g} s")
     except httpx.HTTPError as exc:
         # Only the kind of failure: the exception's text can carry the URL, and a URL can carry
         # a credential (Pipedrive's api_token).
         log.info("verification of %s: %s", definition.service_id, type(exc).__name__)
-        return ProviderAnswer("unreachable", None, "could not connect")
+        return ProviderAnswer("unreachable", None, N_("could not connect"))
     if spec.accepts(status):
         return ProviderAnswer("accepted", status)
     if spec.rejects(status):

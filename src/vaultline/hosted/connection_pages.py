@@ -131,6 +131,12 @@ def _in_language(vault: VaultContext, message: str | None, general: str) -> str 
     return vault.gettext(general)
 
 
+def _known_in_language(vault: VaultContext, message: str | None) -> str | None:
+    if message is not None and vault.translator.has(message):
+        return vault.gettext(message)
+    return message
+
+
 def render_connection(
     request: Request,
     vault: VaultContext,
@@ -187,7 +193,9 @@ def render_connection(
         health_reason=_in_language(
             vault, health_reason(item.definition, record), N_("The provider did not accept these credentials.")
         ),
-        downstream_error=record.provider.downstream_error if record else None,
+        # Why the provider could not be asked: in the reader's language when it is one of ours
+        # (connections/provider_check.py marks them), else as recorded ("HTTP 503").
+        downstream_error=_known_in_language(vault, record.provider.downstream_error if record else None),
         show_connect=show_connect,
         reauthorizing=reauthorizing,
         connect_fields=connect_fields,
