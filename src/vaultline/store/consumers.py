@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, func, or_, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from vaultline.clock import now_ms
 from vaultline.db.schema import consumers
 from vaultline.store.connections import delete_consumer_connections
-from vaultline.store.dialect import insert_for
+from vaultline.store.dialect import insert_for_dialect
 from vaultline.store.sessions import revoke_consumer_sessions
 
 
@@ -58,21 +59,28 @@ def _from_row(row: Row[Any]) -> Consumer:
 async def upsert_consumers(connection: AsyncConnection, upserts: list[ConsumerUpsert]) -> None:
     """Create missing consumers and replace the metadata of those given new metadata."""
     with_metadata, without = consumer_upsert_groups(upserts)
-    keys = ["application_id", "consumer_id"]
+    replacing, creating = consumer_upsert_statements(connection.dialect)
     if with_metadata:
-        stmt = insert_for(connection, consumers)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_={
-                "metadata": stmt.excluded.metadata,
-                "custom_settings": stmt.excluded.custom_settings,
-                "modified_at": stmt.excluded.modified_at,
-            },
-        )
-        await connection.execute(stmt, [consumer_values(u) for u in with_metadata])
+        await connection.execute(replacing, [consumer_values(u) for u in with_metadata])
     if without:
-        stmt = insert_for(connection, consumers).on_conflict_do_nothing(index_elements=keys)
-        await connection.execute(stmt, [consumer_values(u) for u in without])
+        await connection.execute(creating, [consumer_values(u) for u in without])
+
+
+def consumer_upsert_statements(dialect: Dialect) -> tuple[Any, Any]:
+    """The two upserts of ``upsert_consumers`` (also compiled once for the group commit,
+    store/session_batches.py): one creating or replacing the metadata, one only creating."""
+    keys = ["application_id", "consumer_id"]
+    replacing = insert_for_dialect(dialect, consumers)
+    replacing = replacing.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            "metadata": replacing.excluded.metadata,
+            "custom_settings": replacing.excluded.custom_settings,
+            "modified_at": replacing.excluded.modified_at,
+        },
+    )
+    creating = insert_for_dialect(dialect, consumers).on_conflict_do_nothing(index_elements=keys)
+    return replacing, creating
 
 
 def consumer_upsert_groups(upserts: Iterable[ConsumerUpsert]) -> tuple[list[ConsumerUpsert], list[ConsumerUpsert]]:

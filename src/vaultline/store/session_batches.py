@@ -7,13 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from vaultline.db.driver_writes import Batch, CompiledWrite, compile_write
-from vaultline.db.schema import consumers, sessions
-from vaultline.store.consumers import CONSUMER_UPSERT_COLUMNS, ConsumerUpsert, consumer_upsert_groups, consumer_values
+from vaultline.db.schema import sessions
+from vaultline.store.consumers import (
+    CONSUMER_UPSERT_COLUMNS,
+    ConsumerUpsert,
+    consumer_upsert_groups,
+    consumer_upsert_statements,
+    consumer_values,
+)
 from vaultline.store.sessions import SESSION_COLUMNS, SessionRecord, session_values
 
 
@@ -41,24 +45,9 @@ def compile_session_batch_writes(dialect: Dialect) -> SessionBatchWrites:
     """The statements of store/consumers.py's ``upsert_consumers`` and store/sessions.py's
     ``insert_sessions``, compiled for one engine's dialect (its JSON serializer is part of the
     bind processors)."""
-    keys = ["application_id", "consumer_id"]
-    upsert = _insert(dialect, consumers)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=keys,
-        set_={
-            "metadata": upsert.excluded.metadata,
-            "custom_settings": upsert.excluded.custom_settings,
-            "modified_at": upsert.excluded.modified_at,
-        },
-    )
-    missing = _insert(dialect, consumers).on_conflict_do_nothing(index_elements=keys)
+    upsert, missing = consumer_upsert_statements(dialect)
     return SessionBatchWrites(
         upsert_with_metadata=compile_write(upsert, CONSUMER_UPSERT_COLUMNS, dialect),
         insert_missing_consumers=compile_write(missing, CONSUMER_UPSERT_COLUMNS, dialect),
         insert_sessions=compile_write(sessions.insert(), SESSION_COLUMNS, dialect),
     )
-
-
-def _insert(dialect: Dialect, table: Table) -> Any:
-    # store/dialect.py's choice, by dialect rather than connection: compiled before any connection.
-    return postgresql.insert(table) if dialect.name == "postgresql" else sqlite.insert(table)
