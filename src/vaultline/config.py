@@ -185,6 +185,11 @@ class Settings(BaseSettings):
         return tuple(networks)
 
     @property
+    def serves_https(self) -> bool:
+        """Whether browsers reach us over https: cookies are then marked Secure."""
+        return self.public_url.startswith("https://")
+
+    @property
     def backend(self) -> Literal["sqlite", "postgresql"]:
         if self.database_url and self.database_url.startswith(("postgres://", "postgresql")):
             return "postgresql"

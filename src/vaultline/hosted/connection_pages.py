@@ -218,7 +218,7 @@ def render_connection(
         consent_url=f"{connection_path(vault, item)}/consent",
     )
     if authorize_url is not None and binding is not None:
-        secure = vault.runtime.settings.public_url.startswith("https://")
+        secure = vault.runtime.settings.serves_https
         set_oauth_binding_cookie(response, binding, secure=secure, cross_site=vault.embedded)
     pop_flash(request, response, vault)
     return response

@@ -48,7 +48,7 @@ def set_flash(response: Response, vault: VaultContext, flash: Flash) -> None:
         f"{flash.kind}:{flash.unified_api}/{flash.service_id}",
         session_id=vault.session_id,
         max_age=120,
-        secure=vault.runtime.settings.public_url.startswith("https://"),
+        secure=vault.runtime.settings.serves_https,
         cross_site=vault.embedded,
     )
 

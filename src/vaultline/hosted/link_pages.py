@@ -62,7 +62,7 @@ async def open_vault_link(request: Request, secret: str) -> Response:
             outcome.binding,
             path=BINDING_COOKIE_PATH,
             max_age=seconds_left,
-            secure=runtime.settings.public_url.startswith("https://"),
+            secure=runtime.settings.serves_https,
             cross_site=False,
         )
     return response

@@ -127,7 +127,7 @@ async def start_popup(
         started.binding,
         path=POPUP_BINDING_PATH,
         max_age=BINDING_MAX_AGE,
-        secure=runtime.settings.public_url.startswith("https://"),
+        secure=runtime.settings.serves_https,
         cross_site=False,
     )
     return response
@@ -162,7 +162,7 @@ def _back(runtime: Runtime, result: CallbackResult) -> Response:
             f"{kind}:{state.unified_api}/{state.service_id}",
             session_id=state.session_id,
             max_age=120,
-            secure=runtime.settings.public_url.startswith("https://"),
+            secure=runtime.settings.serves_https,
             cross_site=False,
         )
         return response

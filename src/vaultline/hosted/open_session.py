@@ -133,7 +133,7 @@ async def enter_vault(
         )
     headers = page_headers(nonce=None, embed_origins=application.embed_origins)
     response = RedirectResponse(location, status_code=303, headers=headers)
-    secure = runtime.settings.public_url.startswith("https://")
+    secure = runtime.settings.serves_https
     max_age = max(int(session.claims["exp"]) - int(time.time()), 0) + COOKIE_GRACE_SECONDS
     view_cookie = HostedView(embed_origin, focus, locale).encode()
     for name, value in ((SESSION_COOKIE, handle.cookie_value), (VIEW_COOKIE, view_cookie)):
